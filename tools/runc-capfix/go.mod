@@ -1,0 +1,3 @@
+module kindlab.local/runc-capfix
+
+go 1.24
