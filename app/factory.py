@@ -1,0 +1,36 @@
+"""The application factory: one place that wires settings, state, metrics and routes."""
+
+from __future__ import annotations
+
+from flask import Flask
+
+from app.errors import init_error_handlers
+from app.faults import FaultStore
+from app.logs import configure_logging
+from app.metrics import init_metrics
+from app.requestctx import init_request_context
+from app.routes.api import api
+from app.routes.faultapi import fault_api
+from app.routes.probes import probes
+from app.runtime import Runtime
+from app.settings import Settings
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    """Build the service; settings default to the environment (see app.settings)."""
+    settings = settings or Settings.from_env()
+    app = Flask("app")
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    configure_logging(app.name, settings.log_level)
+    Runtime(
+        settings=settings,
+        faults=FaultStore(settings.state_dir, settings.fault_seed),
+        metrics=init_metrics(app, settings),
+    ).attach(app)
+    init_request_context(app)
+    init_error_handlers(app)
+    app.register_blueprint(probes)
+    app.register_blueprint(api)
+    if settings.enable_faults:
+        app.register_blueprint(fault_api)
+    return app

@@ -1,0 +1,67 @@
+"""One JSON object per log line, for the app, access and gunicorn logs alike.
+
+Log shippers parse lines, not Python tracebacks spread over many lines, and every line written
+while serving a request carries that request's id so a user's report can be traced end to end.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+from flask import g, has_request_context
+
+_RESERVED = frozenset(logging.makeLogRecord({}).__dict__) | {"message", "asctime"}
+_HANDLER_NAME = "kindlab-json"
+
+
+class JsonFormatter(logging.Formatter):
+    """Formats records as JSON; `extra=` fields become top-level keys."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "msg": record.getMessage(),
+        }
+        if has_request_context() and "request_id" in g:
+            entry["request_id"] = g.request_id
+        entry.update({k: v for k, v in record.__dict__.items() if k not in _RESERVED})
+        if record.exc_info:
+            entry["exc_info"] = self.formatException(record.exc_info)
+        return json.dumps(entry, default=str)
+
+
+def configure_logging(logger_name: str, level: str) -> logging.Logger:
+    """Give `logger_name` exactly one JSON stdout handler, however often the factory runs."""
+    logger = logging.getLogger(logger_name)
+    for handler in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:
+        logger.removeHandler(handler)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.set_name(_HANDLER_NAME)
+    handler.setFormatter(JsonFormatter())
+    logger.addHandler(handler)
+    logger.setLevel(level)
+    logger.propagate = False
+    return logger
+
+
+def gunicorn_logconfig(level: str) -> dict[str, Any]:
+    """dictConfig for gunicorn's own loggers, so master and worker events are JSON too."""
+    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {"json": {"()": JsonFormatter}},
+        "handlers": {"json_stdout": handler},
+        "root": {"handlers": ["json_stdout"], "level": level},
+        "loggers": {
+            "gunicorn.error": {"handlers": ["json_stdout"], "level": level, "propagate": False},
+            # The app logs each request itself, with its request id; this would be a duplicate.
+            "gunicorn.access": {"handlers": [], "propagate": False},
+        },
+    }

@@ -1,0 +1,1 @@
+"""HTTP handlers, one module per group: probes, the business API, fault injection."""
