@@ -1,1 +1,1 @@
-"""kindlab tooling: the air-gapped cluster, Docker engine and cluster helpers shared by e2e and labs."""
+"""kindlab tooling: air-gapped cluster, Docker engine, helpers shared by e2e and labs."""

@@ -1,0 +1,81 @@
+"""Container images the cluster runs, tagged with exactly the references upstream uses.
+
+Identical references mean kubeadm, kind and our manifests need no rewriting: a locally built
+`registry.k8s.io/pause:3.10.1` is found in the node's image store and never pulled.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from pathlib import Path
+
+from kindlab.airgap import binaries
+from kindlab.airgap.debian import debian_image
+from kindlab.airgap.dockerimages import (
+    build_dockerfile_image,
+    digest,
+    import_files_image,
+    is_current,
+)
+from kindlab.versions import image_tag, pin
+
+IMAGES_DIR = Path(__file__).parent / "images"
+PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+
+
+def binary_image(ref: str, binary: Path, target: str) -> str:
+    """A distroless-style image: one static binary as the entrypoint."""
+    key = digest(ref, target, binary)
+    if not is_current(ref, key):
+        changes = [PATH_ENV, f'ENTRYPOINT ["{target}"]']
+        import_files_image(ref, {target: binary}, changes, key)
+    return ref
+
+
+def debian_based_image(ref: str, recipe: str, files: dict[str, Path], args: dict[str, str]) -> str:
+    """An image from one of our Dockerfiles in images/<recipe>, on the debootstrapped base."""
+    base = debian_image()
+    recipe_dir = IMAGES_DIR / recipe
+    build_args = {"BASE_IMAGE": base, **args}
+    key = digest(
+        ref, recipe_dir, *files.values(), *sorted(f"{k}={v}" for k, v in build_args.items())
+    )
+    if is_current(ref, key):
+        return ref
+    with tempfile.TemporaryDirectory(prefix=f"kindlab-{recipe}-") as tmp:
+        context = Path(tmp)
+        shutil.copytree(recipe_dir, context, dirs_exist_ok=True)
+        for name, source in files.items():
+            shutil.copy2(source, context / name)
+        build_dockerfile_image(ref, context, build_args, key)
+    return ref
+
+
+def control_plane_images() -> list[str]:
+    """Every image `kubeadm init` starts, built from our binaries."""
+    refs = binaries.kubeadm_image_refs()
+    k8s = binaries.kubernetes_binaries()
+    built = [
+        binary_image(refs[name], k8s / name, f"/usr/local/bin/{name}")
+        for name in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")
+    ]
+    built.append(
+        debian_based_image(refs["kube-proxy"], "kube-proxy", {"kube-proxy": k8s / "kube-proxy"}, {})
+    )
+    built.append(binary_image(refs["etcd"], binaries.etcd_binary(), "/usr/local/bin/etcd"))
+    built.append(binary_image(refs["coredns"], binaries.coredns_binary(), "/coredns"))
+    built.append(binary_image(refs["pause"], binaries.pause_binary(), "/pause"))
+    return built
+
+
+def addon_images() -> list[str]:
+    """Ingress controller and Prometheus; Grafana has no source we can build from here."""
+    traefik = binary_image(
+        pin("TRAEFIK_IMAGE"), binaries.traefik_binary(), "/usr/local/bin/traefik"
+    )
+    prometheus_ref = pin("PROMETHEUS_IMAGE")
+    prometheus = debian_based_image(
+        prometheus_ref, "prometheus", {}, {"PROMETHEUS_VERSION": image_tag(prometheus_ref)}
+    )
+    return [traefik, prometheus]

@@ -1,0 +1,3 @@
+module kindlab.local/pause
+
+go 1.24
