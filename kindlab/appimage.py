@@ -1,0 +1,123 @@
+"""Build the service image (Dockerfile at the repo root) with BuildKit, from any caller.
+
+BuildKit is required because the Dockerfile takes the host's CA bundle as a build secret (for
+networks that intercept TLS), and only BuildKit has secrets. Which client can drive it varies:
+`docker buildx` where the plugin exists; otherwise a 20.10-22.x client, whose built-in BuildKit
+DOCKER_BUILDKIT=1 switches on. Clients from 23.0 on hand BuildKit builds to buildx and fail
+without it, so one of those alone is not enough.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kindlab.airgap.base_images import python_base_image
+from kindlab.progress import run, say, step
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+CA_SECRET_ID = "ca_bundle"
+SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+BUILTIN_BUILDKIT = ((20, 10), (23, 0))  # client versions whose DOCKER_BUILDKIT=1 needs no buildx
+
+
+class BuildKitUnavailable(RuntimeError):
+    """No docker client here can run a BuildKit build; the message says what would."""
+
+
+@dataclass(frozen=True)
+class BuildKitClient:
+    argv: list[str]
+    env: dict[str, str] = field(default_factory=dict)
+
+    def describe(self) -> str:
+        extra = " ".join(f"{k}={v}" for k, v in self.env.items())
+        return f"{extra} {' '.join(self.argv)}".strip()
+
+
+def find_buildkit_client() -> BuildKitClient:
+    """The first docker client (PATH order, then Debian's) that can run a BuildKit build."""
+    clients = _docker_clients()
+    if not clients:
+        raise BuildKitUnavailable("no docker client found on PATH or at /usr/bin/docker")
+    for docker in clients:
+        if _succeeds([docker, "buildx", "version"]):
+            return BuildKitClient([docker, "buildx", "build", "--load"])
+    versions = {docker: client_version(docker) for docker in clients}
+    low, high = BUILTIN_BUILDKIT
+    for docker, version in versions.items():
+        if version is not None and low <= version < high:
+            return BuildKitClient([docker, "build"], {"DOCKER_BUILDKIT": "1"})
+    found = ", ".join(f"{d} ({'.'.join(map(str, v)) if v else '?'})" for d, v in versions.items())
+    raise BuildKitUnavailable(
+        f"no docker client can run a BuildKit build: found {found}, none has the buildx plugin "
+        "and none is a 20.10-22.x client with built-in BuildKit. Install buildx "
+        "(Debian: apt-get install docker-buildx) or Debian's docker.io client."
+    )
+
+
+def client_version(docker: str) -> tuple[int, int] | None:
+    """(major, minor) of a docker client, from `docker --version` (which needs no daemon)."""
+    probe = subprocess.run([docker, "--version"], capture_output=True, text=True, check=False)
+    match = re.search(r"version (\d+)\.(\d+)", probe.stdout)
+    return (int(match[1]), int(match[2])) if match else None
+
+
+def ca_bundle() -> Path | None:
+    """The CA bundle the host trusts (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, then Debian's)."""
+    for candidate in (os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE")):
+        if candidate and Path(candidate).is_file():
+            return Path(candidate)
+    return SYSTEM_CA_BUNDLE if SYSTEM_CA_BUNDLE.is_file() else None
+
+
+def build_app_image(tag: str, app_version: str, base_image: str | None = None) -> str:
+    """Build the app image as `tag` and return its image id, streaming docker's output.
+
+    Without `base_image`, the pinned PYTHON_IMAGE is used when it is present or pullable, else
+    the locally built Debian Python image (kindlab.airgap), so this works with no registry.
+    """
+    if base_image is None:
+        base_image = python_base_image()
+    client = find_buildkit_client()
+    with tempfile.TemporaryDirectory(prefix="kindlab-appimage-") as tmp:
+        iidfile = Path(tmp) / "iid"
+        argv = [
+            *client.argv,
+            "--progress=plain",
+            "--file", str(DOCKERFILE),
+            "--build-arg", f"BASE_IMAGE={base_image}",
+            "--build-arg", f"APP_VERSION={app_version}",
+            "--iidfile", str(iidfile),
+            "--tag", tag,
+        ]  # fmt: skip
+        bundle = ca_bundle()
+        if bundle is not None:
+            argv += ["--secret", f"id={CA_SECRET_ID},src={bundle}"]
+        title = f"Building {tag} (version {app_version}) on {base_image} via {client.describe()}"
+        with step(title):
+            run([*argv, str(REPO_ROOT)], env={**os.environ, **client.env}, quiet=False)
+        image_id = iidfile.read_text().strip()
+    say(f"{tag} is {image_id}")
+    return image_id
+
+
+def _docker_clients() -> list[str]:
+    seen: dict[str, None] = {}
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        candidate = shutil.which("docker", path=directory) if directory else None
+        if candidate:
+            seen.setdefault(os.path.realpath(candidate), None)
+    if os.access("/usr/bin/docker", os.X_OK):
+        seen.setdefault(os.path.realpath("/usr/bin/docker"), None)
+    return list(seen)
+
+
+def _succeeds(argv: list[str]) -> bool:
+    return subprocess.run(argv, capture_output=True, check=False).returncode == 0
