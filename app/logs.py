@@ -10,7 +10,7 @@ import json
 import logging
 import sys
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TextIO
 
 from flask import g, has_request_context
 
@@ -36,12 +36,24 @@ class JsonFormatter(logging.Formatter):
         return json.dumps(entry, default=str)
 
 
+class StdoutHandler(logging.StreamHandler):
+    """Writes to sys.stdout as it is at emit time, so redirections (e.g. test capture) apply."""
+
+    @property
+    def stream(self) -> TextIO:  # type: ignore[override]
+        return sys.stdout
+
+    @stream.setter
+    def stream(self, _: TextIO) -> None:
+        """StreamHandler.__init__ assigns a stream; the property above always wins."""
+
+
 def configure_logging(logger_name: str, level: str) -> logging.Logger:
     """Give `logger_name` exactly one JSON stdout handler, however often the factory runs."""
     logger = logging.getLogger(logger_name)
     for handler in [h for h in logger.handlers if h.get_name() == _HANDLER_NAME]:
         logger.removeHandler(handler)
-    handler = logging.StreamHandler(sys.stdout)
+    handler = StdoutHandler()
     handler.set_name(_HANDLER_NAME)
     handler.setFormatter(JsonFormatter())
     logger.addHandler(handler)
@@ -52,11 +64,12 @@ def configure_logging(logger_name: str, level: str) -> logging.Logger:
 
 def gunicorn_logconfig(level: str) -> dict[str, Any]:
     """dictConfig for gunicorn's own loggers, so master and worker events are JSON too."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stdout"}
+    # Dotted names, not classes: Python before 3.11.4 accepts only strings for "class".
+    handler = {"class": f"{__name__}.StdoutHandler", "formatter": "json"}
     return {
         "version": 1,
         "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
+        "formatters": {"json": {"()": f"{__name__}.JsonFormatter"}},
         "handlers": {"json_stdout": handler},
         "root": {"handlers": ["json_stdout"], "level": level},
         "loggers": {

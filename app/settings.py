@@ -52,7 +52,7 @@ class Settings:
         multiproc = env.get("PROMETHEUS_MULTIPROC_DIR")
         state_dir = env.get("APP_STATE_DIR") or tempfile.mkdtemp(prefix="kindlab-state-")
         return cls(
-            port=_integer(env, "PORT", DEFAULT_PORT, 1, 65535),
+            port=port_from_env(env),
             app_version=env.get("APP_VERSION") or "dev",
             pod_name=env.get("POD_NAME") or socket.gethostname(),
             log_level=_log_level(env),
@@ -67,6 +67,11 @@ class Settings:
             fault_seed=_fault_seed(env),
             started_at=env.get("APP_STARTED_AT") or datetime.now(UTC).isoformat(),
         )
+
+
+def port_from_env(environ: Mapping[str, str] | None = None) -> int:
+    """The listening port alone, for callers (the HEALTHCHECK) that need nothing else."""
+    return _integer(os.environ if environ is None else environ, "PORT", DEFAULT_PORT, 1, 65535)
 
 
 def parse_bool(env: Mapping[str, str], name: str, *, default: bool) -> bool:
