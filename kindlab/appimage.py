@@ -24,6 +24,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 CA_SECRET_ID = "ca_bundle"
 SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
+DEBIAN_DOCKER = "/usr/bin/docker"  # Debian's docker.io client, often shadowed by a newer one
 BUILTIN_BUILDKIT = ((20, 10), (23, 0))  # client versions whose DOCKER_BUILDKIT=1 needs no buildx
 
 
@@ -45,7 +46,7 @@ def find_buildkit_client() -> BuildKitClient:
     """The first docker client (PATH order, then Debian's) that can run a BuildKit build."""
     clients = _docker_clients()
     if not clients:
-        raise BuildKitUnavailable("no docker client found on PATH or at /usr/bin/docker")
+        raise BuildKitUnavailable(f"no docker client found on PATH or at {DEBIAN_DOCKER}")
     for docker in clients:
         if _succeeds([docker, "buildx", "version"]):
             return BuildKitClient([docker, "buildx", "build", "--load"])
@@ -114,8 +115,8 @@ def _docker_clients() -> list[str]:
         candidate = shutil.which("docker", path=directory) if directory else None
         if candidate:
             seen.setdefault(os.path.realpath(candidate), None)
-    if os.access("/usr/bin/docker", os.X_OK):
-        seen.setdefault(os.path.realpath("/usr/bin/docker"), None)
+    if os.access(DEBIAN_DOCKER, os.X_OK):
+        seen.setdefault(os.path.realpath(DEBIAN_DOCKER), None)
     return list(seen)
 
 
