@@ -1,0 +1,56 @@
+"""External tools the lint tier runs, found in one place so CI and air-gapped builds can swap them.
+
+A missing tool fails (never skips) with the package that provides it: CI installs them all, and
+a skipped lint check would pass a broken manifest silently.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from kindlab.versions import REPO_ROOT
+
+# Tool -> how to get it on Debian, the machine kind of this project and of CI.
+INSTALL_HINTS = {
+    "kubectl": "a kubectl with kustomize (set KINDLAB_KUBECTL, or put kubectl on PATH)",
+    "promtool": "apt-get install -y prometheus",
+    "prometheus": "apt-get install -y prometheus",
+    "check-jsonschema": "pip install check-jsonschema (the `lint` extra)",
+}
+
+
+def require(tool: str) -> str:
+    """The path of `tool` on PATH, or a failure saying which package brings it."""
+    path = shutil.which(tool)
+    if path is None:
+        pytest.fail(f"{tool} not found: {INSTALL_HINTS[tool]}", pytrace=False)
+    return path
+
+
+def kubectl() -> str:
+    """kubectl from KINDLAB_KUBECTL (the pinned, air-gapped build) or else from PATH."""
+    return _overridable("kubectl", "KINDLAB_KUBECTL")
+
+
+def promtool() -> str:
+    """promtool from KINDLAB_PROMTOOL (e.g. an upstream build) or else Debian's on PATH."""
+    return _overridable("promtool", "KINDLAB_PROMTOOL")
+
+
+def _overridable(tool: str, variable: str) -> str:
+    chosen = os.environ.get(variable)
+    if chosen:
+        if not os.access(chosen, os.X_OK):
+            pytest.fail(f"{variable}={chosen} is not an executable", pytrace=False)
+        return chosen
+    return require(tool)
+
+
+def run(args: list[str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:
+    """Run a tool to completion, capturing its output for the assertion message."""
+    return subprocess.run(args, cwd=cwd, capture_output=True, text=True, timeout=120, check=False)
