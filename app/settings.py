@@ -30,6 +30,14 @@ class SettingsError(ValueError):
 
 @dataclass(frozen=True)
 class Settings:
+    """The defaults below are the documented defaults of the env vars from_env reads.
+
+    Env vars: PORT, APP_VERSION, POD_NAME (default: hostname), LOG_LEVEL, MAX_BODY_BYTES,
+    WEB_CONCURRENCY (workers), WEB_THREADS, GRACEFUL_TIMEOUT, SHUTDOWN_DRAIN_SECONDS,
+    APP_STATE_DIR, PROMETHEUS_MULTIPROC_DIR, APP_ENABLE_FAULTS, FAULT_*. APP_STARTED_AT is set
+    by the gunicorn master so that every worker reports the pod's start, not its own.
+    """
+
     port: int = DEFAULT_PORT
     app_version: str = "dev"
     pod_name: str = "localhost"
@@ -49,21 +57,24 @@ class Settings:
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Build settings from `environ` (default: os.environ); raise SettingsError on bad input."""
         env = os.environ if environ is None else environ
+        default = cls()
         multiproc = env.get("PROMETHEUS_MULTIPROC_DIR")
         state_dir = env.get("APP_STATE_DIR") or tempfile.mkdtemp(prefix="kindlab-state-")
         return cls(
             port=port_from_env(env),
-            app_version=env.get("APP_VERSION") or "dev",
+            app_version=env.get("APP_VERSION") or default.app_version,
             pod_name=env.get("POD_NAME") or socket.gethostname(),
             log_level=_log_level(env),
-            max_body_bytes=_integer(env, "MAX_BODY_BYTES", DEFAULT_MAX_BODY_BYTES, 1, 2**31),
-            web_concurrency=_integer(env, "WEB_CONCURRENCY", 2, 1, 64),
-            web_threads=_integer(env, "WEB_THREADS", 4, 1, 64),
-            graceful_timeout=_integer(env, "GRACEFUL_TIMEOUT", 20, 1, 3600),
-            shutdown_drain_seconds=_seconds(env, "SHUTDOWN_DRAIN_SECONDS", 5.0),
+            max_body_bytes=_integer(env, "MAX_BODY_BYTES", default.max_body_bytes, 1, 2**31),
+            web_concurrency=_integer(env, "WEB_CONCURRENCY", default.web_concurrency, 1, 64),
+            web_threads=_integer(env, "WEB_THREADS", default.web_threads, 1, 64),
+            graceful_timeout=_integer(env, "GRACEFUL_TIMEOUT", default.graceful_timeout, 1, 3600),
+            shutdown_drain_seconds=_seconds(
+                env, "SHUTDOWN_DRAIN_SECONDS", default.shutdown_drain_seconds
+            ),
             state_dir=Path(state_dir),
             multiproc_dir=Path(multiproc) if multiproc else None,
-            enable_faults=parse_bool(env, "APP_ENABLE_FAULTS", default=False),
+            enable_faults=parse_bool(env, "APP_ENABLE_FAULTS", default=default.enable_faults),
             fault_seed=_fault_seed(env),
             started_at=env.get("APP_STARTED_AT") or datetime.now(UTC).isoformat(),
         )

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import signal
 import socket
 import subprocess
@@ -52,9 +51,8 @@ class Server:
 
     def start(self) -> Server:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        gunicorn = shutil.which("gunicorn", path=str(Path(sys.executable).parent))
         self.proc = subprocess.Popen(
-            [gunicorn, "-c", str(CONF), "-b", f"127.0.0.1:{self.port}"],
+            [sys.executable, "-m", "gunicorn", "-c", str(CONF), "-b", f"127.0.0.1:{self.port}"],
             cwd=REPO,
             env=self.env,
             stdout=self.log_path.open("w"),
