@@ -20,7 +20,9 @@ VARIABLE = re.compile(r"\$\{?([A-Za-z_][A-Za-z0-9_]*)")
 
 
 def schema_check(root, files):
-    result = run([require("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", *files], root)
+    result = run(
+        [require("check-jsonschema"), "--builtin-schema", "vendor.compose-spec", *files], root
+    )
     return result.returncode, result.stdout + result.stderr
 
 

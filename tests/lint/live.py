@@ -1,0 +1,108 @@
+"""A real gunicorn serving the app and a real Prometheus scraping it, both on loopback only."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+
+from kindlab.versions import REPO_ROOT
+
+from .rules import PROMETHEUS_DIR
+from .tools import require
+
+LOOPBACK = "127.0.0.1"
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind((LOOPBACK, 0))
+        return sock.getsockname()[1]
+
+
+def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
+    """Poll `check` until it returns something truthy; time out with `what` in the message."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(requests.RequestException):
+            result = check()
+            if result:
+                return result
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
+        time.sleep(0.5)
+
+
+@contextlib.contextmanager
+def process(args: list[str], log: Path, env: dict[str, str] | None = None) -> Iterator[None]:
+    """Run a server for the duration of the block; always stopped, its log kept for failures."""
+    with log.open("w") as out:
+        proc = subprocess.Popen(args, cwd=REPO_ROOT, stdout=out, stderr=subprocess.STDOUT, env=env)
+        try:
+            yield
+        finally:
+            proc.terminate()
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+
+
+@contextlib.contextmanager
+def gunicorn(workdir: Path) -> Iterator[str]:
+    """The app under app/gunicorn.conf.py (2 workers, faults enabled); yields its base URL."""
+    port = free_port()
+    env = os.environ | {
+        "PORT": str(port),
+        "WEB_CONCURRENCY": "2",
+        "APP_ENABLE_FAULTS": "1",
+        "POD_NAME": "lint-gunicorn",
+        "PROMETHEUS_MULTIPROC_DIR": str(workdir / "metrics"),
+        "APP_STATE_DIR": str(workdir / "state"),
+    }
+    args = [sys.executable, "-m", "gunicorn", "-c", "app/gunicorn.conf.py"]
+    with process([*args, "--bind", f"{LOOPBACK}:{port}"], workdir / "gunicorn.log", env):
+        url = f"http://{LOOPBACK}:{port}"
+        wait_until(lambda: requests.get(f"{url}/health", timeout=2).ok, "gunicorn /health")
+        yield url
+
+
+@contextlib.contextmanager
+def prometheus(workdir: Path, target: str) -> Iterator[str]:
+    """Debian's Prometheus with the compose config, aimed at `target`; yields its base URL."""
+    config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
+    config["global"] |= {"scrape_interval": "1s", "evaluation_interval": "1s"}
+    config["rule_files"] = [str(PROMETHEUS_DIR / "rules" / "*.yml")]
+    (job,) = config["scrape_configs"]
+    job["static_configs"][0]["targets"] = [target]
+    (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
+    port = free_port()
+    args = [
+        require("prometheus"),
+        f"--config.file={workdir / 'prometheus.yml'}",
+        f"--storage.tsdb.path={workdir / 'tsdb'}",
+        f"--web.listen-address={LOOPBACK}:{port}",
+    ]
+    with process(args, workdir / "prometheus.log"):
+        url = f"http://{LOOPBACK}:{port}"
+        wait_until(lambda: requests.get(f"{url}/-/ready", timeout=2).ok, "Prometheus /-/ready")
+        yield url
+
+
+def instant_query(url: str, expr: str) -> list[dict[str, Any]]:
+    """The result vector of `expr` now; a PromQL error raises with Prometheus's message."""
+    response = requests.get(f"{url}/api/v1/query", params={"query": expr}, timeout=10)
+    body = response.json()
+    if body.get("status") != "success":
+        raise ValueError(f"{expr!r}: {body.get('error')}")
+    return body["data"]["result"]
