@@ -59,29 +59,35 @@ def wrapper_gomod(spec: ModuleBuild, upstream_gomod: str) -> str:
             lines.append(line)
     lines += ["", f"require {spec.module} {spec.version}"]
     lines += ["", *_replaces(upstream_gomod, spec.staging_version)]
-    lines += [line for line in upstream_gomod.splitlines() if line.startswith("exclude ")]
+    lines += [f"exclude {body}" for body in _directives(upstream_gomod, "exclude")]
     return "\n".join(lines) + "\n"
+
+
+def _directives(gomod: str, verb: str) -> list[str]:
+    """Bodies of every `verb` directive, whether written on one line or in a block."""
+    bodies: list[str] = []
+    in_block = False
+    for raw in gomod.splitlines():
+        line = raw.split("//", 1)[0].strip()
+        if line == f"{verb} (":
+            in_block = True
+        elif in_block and line == ")":
+            in_block = False
+        elif in_block and line:
+            bodies.append(line)
+        elif line.startswith(f"{verb} "):
+            bodies.append(line.removeprefix(f"{verb} ").strip())
+    return bodies
 
 
 def _replaces(gomod: str, staging_version: str | None) -> list[str]:
     out: list[str] = []
-    in_block = False
-    for raw in gomod.splitlines():
-        line = raw.split("//", 1)[0].rstrip()
-        if line.startswith("replace ("):
-            in_block = True
-            continue
-        if in_block and line.strip() == ")":
-            in_block = False
-            continue
-        body = line.removeprefix("replace ") if line.startswith("replace ") or in_block else ""
-        if not body.strip():
-            continue
+    for body in _directives(gomod, "replace"):
         staged = STAGING_REPLACE.match(body)
         if staged and staging_version:
             out.append(f"replace {staged.group(1)} => {staged.group(2)} {staging_version}")
         elif VERSIONED_REPLACE.match(body):
-            out.append(f"replace {body.strip()}")
+            out.append(f"replace {body}")
     return out
 
 

@@ -119,3 +119,23 @@ def traefik_binary() -> Path:
 
 def pause_binary() -> Path:
     return build_local_tool("pause")
+
+
+def prometheus_binary() -> Path:
+    """Built from source: Debian's package leaves out Kubernetes service discovery."""
+    version = image_tag(pin("PROMETHEUS_IMAGE"))
+    # Prometheus publishes release v2.X.Y as Go module version v0.X.Y.
+    _major, minor, patch = version.lstrip("v").split(".")
+    stamp = "github.com/prometheus/common/version"
+    build = ModuleBuild(
+        name="prometheus",
+        module="github.com/prometheus/prometheus",
+        version=f"v0.{minor}.{patch}",
+        packages=("github.com/prometheus/prometheus/cmd/prometheus",),
+        ldflags=(
+            f"-X {stamp}.Version={version.lstrip('v')}",
+            f"-X {stamp}.Revision={{commit}}",
+            f"-X {stamp}.BuildDate={{date}}",
+        ),
+    )
+    return build_module(build) / "prometheus"

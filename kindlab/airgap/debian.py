@@ -17,7 +17,14 @@ from kindlab.progress import run, say
 from kindlab.versions import pin
 
 MIRROR = os.environ.get("KINDLAB_DEBIAN_MIRROR", "http://deb.debian.org/debian")
-TRIM = ("usr/share/doc", "usr/share/man", "usr/share/info", "usr/share/locale", "var/cache/apt")
+TRIM = (
+    "usr/share/doc",
+    "usr/share/man",
+    "usr/share/info",
+    "usr/share/locale",
+    "var/cache/apt",
+    "var/lib/apt/lists",
+)
 
 
 def debian_image() -> str:

@@ -1,0 +1,1 @@
+"""A kind cluster for kindlab: platform choice, creation, manifests, waits and diagnostics."""

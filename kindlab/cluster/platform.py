@@ -1,0 +1,103 @@
+"""Which kind, kubectl and node image a cluster uses: upstream online, ours when air-gapped.
+
+Both paths pin the same versions (versions/versions.env); only where the bits come from
+differs. Air-gapped mode is chosen when asked for (--airgap, KINDLAB_AIRGAP=1) or when the
+Docker registry cannot be reached at all.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+
+import requests
+from pytest_kind import KindCluster
+
+from kindlab.airgap import binaries
+from kindlab.airgap.cluster_images import addon_images
+from kindlab.airgap.nodeimage import node_image
+from kindlab.cache import component_dir
+from kindlab.progress import say
+from kindlab.versions import pin
+
+REGISTRY_PROBE = "https://registry-1.docker.io/v2/"
+
+
+@dataclass(frozen=True)
+class ClusterPlatform:
+    airgap: bool
+    kind: Path
+    kubectl: Path
+    node_image: str
+    # Images the node cannot pull, loaded with `kind load` after creation.
+    preload_images: tuple[str, ...]
+
+
+def registry_reachable(timeout: float = 5.0) -> bool:
+    """Any HTTP answer from Docker Hub (even 401) means images can be pulled."""
+    try:
+        requests.get(REGISTRY_PROBE, timeout=timeout)
+    except requests.RequestException:
+        return False
+    return True
+
+
+def wants_airgap(requested: bool | None) -> bool:
+    if requested is not None:
+        return requested
+    env = os.environ.get("KINDLAB_AIRGAP", "auto").lower()
+    if env in {"1", "true", "yes"}:
+        return True
+    if env in {"0", "false", "no"}:
+        return False
+    reachable = registry_reachable()
+    if not reachable:
+        say("no container registry reachable: using the air-gapped cluster build")
+    return not reachable
+
+
+def resolve_platform(airgap: bool | None = None) -> ClusterPlatform:
+    """Build or locate everything the cluster needs; prints progress as it goes."""
+    if wants_airgap(airgap):
+        return ClusterPlatform(
+            airgap=True,
+            kind=binaries.kind_binary(),
+            kubectl=binaries.kubectl_binary(),
+            node_image=node_image(),
+            preload_images=tuple(addon_images()),
+        )
+    if shutil.which("go") is None:
+        return _online_without_go()
+    return ClusterPlatform(
+        airgap=False,
+        kind=binaries.kind_binary(),
+        kubectl=binaries.kubectl_binary(),
+        node_image=pin("KIND_NODE_IMAGE"),
+        preload_images=(),
+    )
+
+
+def _online_without_go() -> ClusterPlatform:
+    """Release binaries at our pinned versions, fetched once by pytest-kind's downloader."""
+    kind_version, kube_version = pin("KIND_VERSION"), pin("KUBERNETES_VERSION")
+    os.environ["KIND_DOWNLOAD_URL"] = (
+        f"https://github.com/kubernetes-sigs/kind/releases/download/{kind_version}/kind-linux-amd64"
+    )
+    os.environ["KUBECTL_DOWNLOAD_URL"] = (
+        f"https://dl.k8s.io/release/{kube_version}/bin/linux/amd64/kubectl"
+    )
+    store = component_dir("release-binaries", f"{kind_version}-{kube_version}")
+    kind, kubectl = store / "kind", store / "kubectl"
+    say(f"downloading kind {kind_version} and kubectl {kube_version} (no Go toolchain here)")
+    downloader = KindCluster("kindlab-downloads", kind_path=kind, kubectl_path=kubectl)
+    downloader.ensure_kind()
+    downloader.ensure_kubectl()
+    return ClusterPlatform(
+        airgap=False,
+        kind=kind,
+        kubectl=kubectl,
+        node_image=pin("KIND_NODE_IMAGE"),
+        preload_images=(),
+    )

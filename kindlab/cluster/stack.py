@@ -1,0 +1,163 @@
+"""The lab stack, step by step: cluster, add-ons, app. Shared by `tox -e up`, e2e and labs.
+
+Each step is one function that is safe to repeat: an existing cluster is reused, manifests are
+server-side applied, images already in the node are not loaded again.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from pytest_kind import KindCluster
+
+from kindlab import appimage
+from kindlab.cluster import endpoints, waits
+from kindlab.cluster.apply import apply_kustomization, render
+from kindlab.cluster.kube import Kube, connect
+from kindlab.cluster.platform import ClusterPlatform
+from kindlab.progress import run, say, step
+from kindlab.versions import REPO_ROOT
+
+CLUSTER_CONFIG = REPO_ROOT / "k8s" / "kind" / "cluster.yaml"
+ADDONS = REPO_ROOT / "k8s" / "addons"
+GRAFANA = ADDONS / "grafana"
+APP_OVERLAY = REPO_ROOT / "k8s" / "overlays" / "kind"
+APP_NAMESPACE = "kindlab"
+APP_NAME = "kindlab-app"
+APP_SELECTOR = "app.kubernetes.io/name=kindlab-app"
+APP_REPOSITORY = "kindlab/app"
+APP_TAG = "local"
+DEFAULT_CLUSTER_NAME = "kindlab"
+
+
+@dataclass
+class LabCluster:
+    name: str
+    platform: ClusterPlatform
+    kind: KindCluster
+    kube: Kube
+    address: str
+    config: Path
+
+    def load_image(self, ref: str) -> None:
+        with step(f"Loading {ref} into the cluster"):
+            run([self.platform.kind, "load", "docker-image", "--name", self.name, ref])
+
+    def delete(self) -> None:
+        with step(f"Deleting cluster {self.name}"):
+            self.kind.delete()
+
+
+@dataclass(frozen=True)
+class Endpoints:
+    ingress: str
+    ingress_host: str
+    prometheus: str
+    grafana: str | None
+
+
+def kubeconfig_path(name: str) -> Path:
+    return REPO_ROOT / ".pytest-kind" / name / "kubeconfig"
+
+
+def cluster_exists(platform: ClusterPlatform, name: str) -> bool:
+    listing = run([platform.kind, "get", "clusters"])
+    return name in listing.split()
+
+
+def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> LabCluster:
+    """Create the kind cluster, or reuse the one of that name, and wait until it can schedule."""
+    address = endpoints.docker_host_address()
+    workdir = kubeconfig_path(name).parent
+    workdir.mkdir(parents=True, exist_ok=True)
+    config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, workdir)
+    cluster = KindCluster(
+        name,
+        kubeconfig=kubeconfig_path(name),
+        image=platform.node_image,
+        kind_path=platform.kind,
+        kubectl_path=platform.kubectl,
+    )
+    verb = "Reusing" if cluster_exists(platform, name) else "Creating"
+    with step(f"{verb} kind cluster {name!r} (node image {platform.node_image})"):
+        cluster.create(config_file=config)
+        endpoints.point_kubeconfig_at(kubeconfig_path(name), address)
+    kube = connect(kubeconfig_path(name), platform.kubectl)
+    lab = LabCluster(name, platform, cluster, kube, address, config)
+    with step("Waiting for the node and cluster DNS"):
+        waits.wait_for(_nodes_ready(kube), "node Ready", timeout=300)
+        waits.wait_for(
+            waits.deployment_rolled_out(kube, "kube-system", "coredns"), "CoreDNS", timeout=300
+        )
+    for image in platform.preload_images:
+        lab.load_image(image)
+    return lab
+
+
+def deploy_addons(lab: LabCluster, with_grafana: bool = False) -> Endpoints:
+    """Traefik and Prometheus applied and Ready; Grafana too where its image can be had."""
+    with step("Applying add-ons (Traefik ingress, Prometheus)"):
+        objects = apply_kustomization(lab.kube, ADDONS)
+        for namespace, name in (("traefik", "traefik"), ("monitoring", "prometheus")):
+            waits.wait_for(
+                waits.deployment_rolled_out(lab.kube, namespace, name), f"{name} rollout", 300
+            )
+    grafana_url = None
+    if with_grafana and lab.platform.airgap:
+        say("Grafana left out: no Grafana image can be built or pulled on an air-gapped host")
+    elif with_grafana:
+        with step("Applying Grafana"):
+            grafana_objects = apply_kustomization(lab.kube, GRAFANA)
+            waits.wait_for(
+                waits.deployment_rolled_out(lab.kube, "monitoring", "grafana"), "grafana", 300
+            )
+            grafana_url = _url(lab, grafana_objects, "monitoring", "grafana")
+    return Endpoints(
+        ingress=_url(lab, objects, "traefik", "traefik"),
+        ingress_host=app_ingress_host(lab.kube),
+        prometheus=_url(lab, objects, "monitoring", "prometheus"),
+        grafana=grafana_url,
+    )
+
+
+def build_app_image(tag: str = APP_TAG, app_version: str | None = None) -> str:
+    """The app image from the repo's Dockerfile, as production builds it."""
+    ref = f"{APP_REPOSITORY}:{tag}"
+    appimage.build_app_image(ref, app_version or tag)
+    return ref
+
+
+def deploy_app(lab: LabCluster, image: str) -> None:
+    """The kind overlay applied with the image loaded into the node, rollout complete."""
+    lab.load_image(image)
+    with step("Deploying the app (k8s/overlays/kind)"):
+        apply_kustomization(lab.kube, APP_OVERLAY)
+        waits.wait_for(
+            waits.deployment_rolled_out(lab.kube, APP_NAMESPACE, APP_NAME), "app rollout", 300
+        )
+
+
+def app_ingress_host(kube: Kube) -> str:
+    for obj in render(kube, APP_OVERLAY):
+        if obj["kind"] == "Ingress":
+            return obj["spec"]["rules"][0]["host"]
+    raise LookupError(f"{APP_OVERLAY} renders no Ingress")
+
+
+def _url(lab: LabCluster, objects: list[dict], namespace: str, service: str) -> str:
+    node_port = endpoints.node_port(objects, namespace, service, "web")
+    return f"http://{lab.address}:{endpoints.host_port(lab.config, node_port)}"
+
+
+def _nodes_ready(kube: Kube) -> waits.Condition:
+    def check() -> tuple[bool, str]:
+        nodes = kube.core.list_node().items
+        ready = [
+            n.metadata.name
+            for n in nodes
+            if any(c.type == "Ready" and c.status == "True" for c in n.status.conditions or [])
+        ]
+        return bool(nodes) and len(ready) == len(nodes), f"{len(ready)}/{len(nodes)} nodes Ready"
+
+    return check
