@@ -18,17 +18,17 @@ from kindlab.airgap.dockerimages import (
     import_files_image,
     is_current,
 )
-from kindlab.versions import image_tag, pin
+from kindlab.versions import pin
 
 IMAGES_DIR = Path(__file__).parent / "images"
 PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def binary_image(ref: str, binary: Path, target: str) -> str:
-    """A distroless-style image: one static binary as the entrypoint."""
-    key = digest(ref, target, binary)
+def binary_image(ref: str, binary: Path, target: str, *extra: str) -> str:
+    """A distroless-style image: one static binary as the entrypoint (plus Dockerfile changes)."""
+    changes = [PATH_ENV, f'ENTRYPOINT ["{target}"]', *extra]
+    key = digest(ref, target, binary, *changes)
     if not is_current(ref, key):
-        changes = [PATH_ENV, f'ENTRYPOINT ["{target}"]']
         import_files_image(ref, {target: binary}, changes, key)
     return ref
 
@@ -74,8 +74,8 @@ def addon_images() -> list[str]:
     traefik = binary_image(
         pin("TRAEFIK_IMAGE"), binaries.traefik_binary(), "/usr/local/bin/traefik"
     )
-    prometheus_ref = pin("PROMETHEUS_IMAGE")
-    prometheus = debian_based_image(
-        prometheus_ref, "prometheus", {}, {"PROMETHEUS_VERSION": image_tag(prometheus_ref)}
+    # Laid out like the upstream image: /bin/prometheus run as nobody.
+    prometheus = binary_image(
+        pin("PROMETHEUS_IMAGE"), binaries.prometheus_binary(), "/bin/prometheus", "USER 65534"
     )
     return [traefik, prometheus]

@@ -13,11 +13,12 @@ from pathlib import Path
 
 import pytest
 
+from kindlab.airgap.binaries import kubectl_binary
 from kindlab.versions import REPO_ROOT
 
 # Tool -> how to get it on Debian, the machine kind of this project and of CI.
 INSTALL_HINTS = {
-    "kubectl": "a kubectl with kustomize (set KINDLAB_KUBECTL, or put kubectl on PATH)",
+    "kubectl": "a kubectl with kustomize (set KINDLAB_KUBECTL to one)",
     "promtool": "apt-get install -y prometheus",
     "prometheus": "apt-get install -y prometheus",
     "check-jsonschema": "pip install check-jsonschema (the `lint` extra)",
@@ -33,8 +34,10 @@ def require(tool: str) -> str:
 
 
 def kubectl() -> str:
-    """kubectl from KINDLAB_KUBECTL (the pinned, air-gapped build) or else from PATH."""
-    return _overridable("kubectl", "KINDLAB_KUBECTL")
+    """KINDLAB_KUBECTL if set, else the pinned kubectl built from its Go module (cached)."""
+    if os.environ.get("KINDLAB_KUBECTL"):
+        return _overridable("kubectl", "KINDLAB_KUBECTL")
+    return str(kubectl_binary())
 
 
 def promtool() -> str:

@@ -1,0 +1,29 @@
+"""The e2e run's measured figures, written as JSON: tests record numbers, never assert timings."""
+
+from __future__ import annotations
+
+import json
+import platform
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+
+class RunReport:
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.figures: dict[str, Any] = {}
+
+    def record(self, scenario: str, **figures: Any) -> None:
+        self.figures.setdefault(scenario, {}).update(figures)
+
+    def write(self, context: dict[str, Any]) -> Path:
+        document = {
+            "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+            "host": platform.node(),
+            **context,
+            "scenarios": self.figures,
+        }
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self.path.write_text(json.dumps(document, indent=2, default=str) + "\n")
+        return self.path

@@ -1,0 +1,100 @@
+"""Rolling updates under continuous traffic drop nothing; a bad release stalls safely.
+
+The same checker (failed requests in the traffic record) is also run against a Deployment
+whose shutdown is deliberately not graceful, to show it catches dropped requests.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kindlab.cluster import appops, waits
+from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from kindlab.traffic import traffic
+
+pytestmark = pytest.mark.e2e
+
+RATE = 25.0
+MIN_RATE = 20.0
+AFTER_ROLLOUT_SAMPLE = 30
+
+
+def _versions_now(ingress, count: int = AFTER_ROLLOUT_SAMPLE) -> set[str]:
+    return {ingress.get("/version").headers["X-App-Version"] for _ in range(count)}
+
+
+def _roll(kube, ingress, action) -> tuple[dict, float]:
+    started = time.monotonic()
+    with traffic(ingress, rate=RATE) as report:
+        action()
+        appops.wait_rolled_out(kube)
+    return report, time.monotonic() - started
+
+
+def test_rolling_update_and_undo_drop_no_request(restore_app, ingress, app_images, run_report):
+    kube = restore_app.kube
+    old, new = (ref.rsplit(":", 1)[1] for ref in (app_images["v1"], app_images["v2"]))
+
+    update, seconds = _roll(kube, ingress, lambda: appops.set_release(kube, app_images["v2"], new))
+    run_report.record("rolling_update", rollout_seconds=round(seconds, 1), **update.summary())
+    assert update.failed == [], update.summary()
+    assert update.rate() >= MIN_RATE, update.summary()
+    assert {old, new} <= set(update.versions()), "both releases must answer during the rollout"
+    assert _versions_now(ingress) == {new}
+
+    undo, seconds = _roll(kube, ingress, lambda: appops.rollout_undo(kube))
+    run_report.record("rollout_undo", rollout_seconds=round(seconds, 1), **undo.summary())
+    assert undo.failed == [], undo.summary()
+    assert _versions_now(ingress) == {old}
+
+
+def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_report):
+    kube = restore_app.kube
+    started = time.monotonic()
+    with traffic(ingress, rate=RATE) as report:
+        appops.set_progress_deadline(kube, 30)
+        appops.set_env(kube, FAULT_READY="false")
+        state = waits.wait_for(
+            waits.deployment_condition(
+                kube, APP_NAMESPACE, APP_NAME, "Progressing", "ProgressDeadlineExceeded"
+            ),
+            "the rollout to report ProgressDeadlineExceeded",
+            timeout=240,
+        )
+        stalled_after = time.monotonic() - started
+        appops.rollout_undo(kube)
+        appops.wait_rolled_out(kube)
+    run_report.record(
+        "bad_rollout", deadline_exceeded_after_seconds=round(stalled_after, 1), **report.summary()
+    )
+    assert "ProgressDeadlineExceeded" in state
+    assert report.failed == [], report.summary()
+    dep = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
+    assert dep.status.available_replicas == dep.spec.replicas
+
+
+def test_checker_catches_drops_when_shutdown_is_abrupt(restore_app, ingress, run_report):
+    """Negative control: no preStop pause, no drain, tiny grace → the rollout must drop requests."""
+    kube = restore_app.kube
+    kube.apps.patch_namespaced_deployment(
+        APP_NAME,
+        APP_NAMESPACE,
+        [
+            {"op": "remove", "path": "/spec/template/spec/containers/0/lifecycle"},
+            {
+                "op": "replace",
+                "path": "/spec/template/spec/terminationGracePeriodSeconds",
+                "value": 1,
+            },
+        ],
+    )
+    appops.wait_rolled_out(kube)
+    appops.set_env(kube, SHUTDOWN_DRAIN_SECONDS="0", GRACEFUL_TIMEOUT="1")
+    appops.wait_rolled_out(kube)
+    report, seconds = _roll(kube, ingress, lambda: appops.set_env(kube, ROLL="1"))
+    run_report.record(
+        "abrupt_shutdown_control", rollout_seconds=round(seconds, 1), **report.summary()
+    )
+    assert report.failed, f"an abrupt shutdown dropped nothing: {report.summary()}"

@@ -1,0 +1,39 @@
+"""Scaling out spreads traffic over new pods; scaling in under traffic drops nothing."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kindlab.cluster import appops, waits
+from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from kindlab.traffic import traffic
+
+pytestmark = pytest.mark.e2e
+
+MAX_SAMPLES = 300
+
+
+def test_scale_out_then_in(restore_app, ingress, prom, run_report):
+    kube = restore_app.kube
+    started = time.monotonic()
+    appops.scale(kube, 6)
+    appops.wait_rolled_out(kube)
+    waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 6), "6 endpoints")
+    scale_up = time.monotonic() - started
+
+    pods: set[str] = set()
+    for _ in range(MAX_SAMPLES):
+        pods.add(ingress.get("/version").headers["X-Served-By"])
+        if len(pods) >= 6:
+            break
+    run_report.record("scale_out", seconds=round(scale_up, 1), distinct_pods=len(pods))
+    assert len(pods) >= 5, f"traffic reached only {sorted(pods)}"
+
+    with traffic(ingress, rate=25) as report:
+        appops.scale(kube, 2)
+        appops.wait_rolled_out(kube)
+        waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 2), "2 endpoints")
+    run_report.record("scale_in", **report.summary())
+    assert report.failed == [], report.summary()

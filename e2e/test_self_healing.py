@@ -1,0 +1,58 @@
+"""Killed pods are replaced and a pod whose liveness fails is restarted, under traffic."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from kindlab.cluster import appops, waits
+from kindlab.cluster.stack import APP_NAMESPACE, APP_SELECTOR
+from kindlab.traffic import traffic
+
+pytestmark = pytest.mark.e2e
+
+MIN_AVAILABILITY = 0.99
+REPLICAS = 3
+
+
+def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report):
+    kube = restore_app.kube
+    victim = appops.live_pods(kube)[0].metadata.name
+    with traffic(ingress, rate=25) as report:
+        started = time.monotonic()
+        kube.core.delete_namespaced_pod(victim, APP_NAMESPACE)
+        waits.wait_for(
+            waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), "replacement pod"
+        )
+        healed = time.monotonic() - started
+    names = {p.metadata.name for p in appops.live_pods(kube)}
+    run_report.record("pod_deleted", heal_seconds=round(healed, 1), **report.summary())
+    assert victim not in names and len(names) == REPLICAS
+    assert report.availability >= MIN_AVAILABILITY, report.summary()
+
+
+def test_failing_liveness_restarts_the_container(restore_app, ingress, run_report):
+    kube = restore_app.kube
+    pod = appops.live_pods(kube)[0]
+    name, restarts_before = pod.metadata.name, appops.restart_count(pod)
+    started = time.monotonic()
+    state = appops.inject_fault(kube, name, hang_liveness=True)
+    assert state["hang_liveness"] is True
+
+    def restarted() -> tuple[bool, str]:
+        current = kube.core.read_namespaced_pod(name, APP_NAMESPACE)
+        count = appops.restart_count(current)
+        return count > restarts_before, f"restartCount {count} (was {restarts_before})"
+
+    waits.wait_for(restarted, f"kubelet to restart {name}", timeout=180)
+    restart_seconds = time.monotonic() - started
+    waits.wait_for(waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), f"{name} Ready")
+    rejoined = time.monotonic() - started
+    run_report.record(
+        "liveness_failure",
+        restart_seconds=round(restart_seconds, 1),
+        rejoin_seconds=round(rejoined, 1),
+    )
+    seen = {ingress.get("/version").headers["X-Served-By"] for _ in range(60)}
+    assert name in seen, f"{name} did not rejoin the Service; answered: {sorted(seen)}"

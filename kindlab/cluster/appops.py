@@ -1,0 +1,106 @@
+"""What operators do to the app Deployment: release, scale, undo, break one pod on purpose.
+
+The e2e suite and the lab checkers drive the cluster through these, so both exercise the
+operations a learner performs with kubectl, through the same API calls.
+"""
+
+from __future__ import annotations
+
+import json
+
+from kubernetes.client import V1Pod
+
+from kindlab.cluster import waits
+from kindlab.cluster.apply import apply_objects, render
+from kindlab.cluster.kube import Kube
+from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE, APP_OVERLAY, APP_SELECTOR
+
+CONTAINER = "app"
+VERSION_LABEL = "app.kubernetes.io/version"
+ROLLOUT_TIMEOUT = 300
+
+
+def _patch(kube: Kube, body: dict) -> None:
+    kube.apps.patch_namespaced_deployment(APP_NAME, APP_NAMESPACE, body)
+
+
+def set_release(kube: Kube, image: str, version: str) -> None:
+    """Ship a release: new image and the version label that feeds APP_VERSION."""
+    _patch(
+        kube,
+        {
+            "spec": {
+                "template": {
+                    "metadata": {"labels": {VERSION_LABEL: version}},
+                    "spec": {"containers": [{"name": CONTAINER, "image": image}]},
+                }
+            }
+        },
+    )
+
+
+def set_env(kube: Kube, **env: str) -> None:
+    containers = [{"name": CONTAINER, "env": [{"name": k, "value": v} for k, v in env.items()]}]
+    _patch(kube, {"spec": {"template": {"spec": {"containers": containers}}}})
+
+
+def set_progress_deadline(kube: Kube, seconds: int) -> None:
+    _patch(kube, {"spec": {"progressDeadlineSeconds": seconds}})
+
+
+def scale(kube: Kube, replicas: int) -> None:
+    kube.apps.patch_namespaced_deployment_scale(
+        APP_NAME, APP_NAMESPACE, {"spec": {"replicas": replicas}}
+    )
+
+
+def rollout_undo(kube: Kube) -> None:
+    kube.kubectl("rollout", "undo", f"deployment/{APP_NAME}", "-n", APP_NAMESPACE)
+
+
+def wait_rolled_out(kube: Kube, timeout: float = ROLLOUT_TIMEOUT) -> str:
+    return waits.wait_for(
+        waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME), "app rollout", timeout
+    )
+
+
+def live_pods(kube: Kube) -> list[V1Pod]:
+    """App pods that are not being deleted, oldest first."""
+    pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
+    live = [p for p in pods if p.metadata.deletion_timestamp is None]
+    return sorted(live, key=lambda p: p.metadata.creation_timestamp)
+
+
+def restart_count(pod: V1Pod) -> int:
+    return sum(s.restart_count for s in pod.status.container_statuses or [])
+
+
+def inject_fault(kube: Kube, pod: str, **changes: object) -> dict:
+    """PUT /fault inside one pod (via exec, so no network policy or ingress is involved)."""
+    script = (
+        "import json,sys,urllib.request;"
+        "r=urllib.request.Request('http://127.0.0.1:5000/fault',data=sys.argv[1].encode(),"
+        "method='PUT',headers={'Content-Type':'application/json'});"
+        "print(urllib.request.urlopen(r,timeout=5).read().decode())"
+    )
+    out = kube.kubectl(
+        "exec", "-n", APP_NAMESPACE, pod, "-c", CONTAINER, "--",
+        "python3", "-c", script, json.dumps(changes),
+    )  # fmt: skip
+    return json.loads(out)
+
+
+def restore(kube: Kube) -> None:
+    """Back to the kind overlay exactly as committed, then wait for the rollout.
+
+    Server-side apply alone would keep fields that other managers added (an env var, a
+    progress deadline), so the Deployment is replaced whole; everything else is applied.
+    """
+    objects = render(kube, APP_OVERLAY)
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    apply_objects(kube, [o for o in objects if o is not deployment])
+    current = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
+    deployment["metadata"]["resourceVersion"] = current.metadata.resource_version
+    resource = kube.dynamic.resources.get(api_version="apps/v1", kind="Deployment")
+    resource.replace(body=deployment, namespace=APP_NAMESPACE)
+    wait_rolled_out(kube)

@@ -1,0 +1,41 @@
+"""What a failed run leaves behind: enough cluster state to diagnose it without the cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kindlab.cluster.stack import APP_NAMESPACE, APP_SELECTOR, LabCluster
+from kindlab.progress import CommandError, run, say
+
+COMPONENT_LOGS = (
+    (APP_NAMESPACE, APP_SELECTOR, "app"),
+    ("traefik", "app.kubernetes.io/name=traefik", "traefik"),
+    ("monitoring", "app.kubernetes.io/name=prometheus", "prometheus"),
+)
+
+
+def dump(lab: LabCluster, dest: Path) -> Path:
+    """Write pods, descriptions, events, component logs and `kind export logs` under dest."""
+    dest.mkdir(parents=True, exist_ok=True)
+    say(f"dumping cluster diagnostics to {dest}")
+    captures = {
+        "pods.txt": ("get", "pods", "-A", "-o", "wide"),
+        "deployments.txt": ("get", "deployments", "-A", "-o", "wide"),
+        "endpointslices.txt": ("get", "endpointslices", "-A"),
+        "events.txt": ("get", "events", "-A", "--sort-by=.lastTimestamp"),
+        "describe-app.txt": ("describe", "pods", "-n", APP_NAMESPACE),
+        "describe-deployment.txt": ("describe", "deployment", "-n", APP_NAMESPACE),
+    }
+    for namespace, selector, name in COMPONENT_LOGS:
+        captures[f"logs-{name}.txt"] = (
+            "logs", "-n", namespace, "-l", selector,
+            "--all-containers", "--prefix", "--tail=500", "--timestamps",
+        )  # fmt: skip
+    for filename, args in captures.items():
+        output = lab.kube.kubectl(*args, check=False)
+        (dest / filename).write_text(output)
+    try:
+        run([lab.platform.kind, "export", "logs", str(dest / "kind-logs"), "--name", lab.name])
+    except CommandError as exc:
+        (dest / "kind-export-logs-failed.txt").write_text(str(exc))
+    return dest
