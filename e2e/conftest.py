@@ -7,6 +7,7 @@ including after failures and Ctrl-C (fixture finalizers run on both).
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import re
 import time
@@ -28,24 +29,14 @@ from kindlab.versions import REPO_ROOT, pins
 ARTIFACTS = REPO_ROOT / "e2e-artifacts"
 REPORT = REPO_ROOT / "reports" / "e2e-report.json"
 ROLLOUT_TAG = "v2"
+DEFAULT_CLUSTER_NAME = "kindlab-e2e"
+PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
+    """Ours on top of pytest-kind's (--cluster-name, --keep-cluster, --kind-bin, --kind-image)."""
     group = parser.getgroup("kindlab", "kindlab e2e cluster")
     group.addoption(
-        "--keep-cluster",
-        action="store_true",
-        help="leave the cluster running afterwards; the next run reuses it and starts fast",
-    )
-    group.addoption(
-        "--cluster-name",
-        default=os.environ.get("KINDLAB_CLUSTER_NAME", "kindlab-e2e"),
-        help="kind cluster name (an existing cluster of that name is reused)",
-    )
-    mode = (
-        group.addmutuallyexclusivegroup() if hasattr(group, "addmutuallyexclusivegroup") else group
-    )
-    mode.addoption(
         "--airgap",
         dest="airgap",
         action="store_true",
@@ -82,7 +73,14 @@ def cluster_platform(pytestconfig: pytest.Config) -> ClusterPlatform:
         if os.environ.get("CI"):
             pytest.fail(f"CI must run e2e on a real cluster, but Docker is unavailable: {exc}")
         pytest.skip(f"no kind cluster can be made here: Docker is unavailable ({exc})")
-    return resolve_platform(pytestconfig.getoption("airgap"))
+    platform = resolve_platform(pytestconfig.getoption("airgap"))
+    overrides = {
+        "kind": pytestconfig.getoption("kind_bin"),
+        "kubectl": pytestconfig.getoption("kind_kubectl_bin"),
+        "node_image": pytestconfig.getoption("kind_image"),
+    }
+    chosen = {k: v if k == "node_image" else Path(v) for k, v in overrides.items() if v}
+    return dataclasses.replace(platform, **chosen)
 
 
 @pytest.fixture(scope="session")
@@ -90,6 +88,8 @@ def lab(
     pytestconfig: pytest.Config, cluster_platform: ClusterPlatform, run_report: RunReport
 ) -> Iterator[stack.LabCluster]:
     name = pytestconfig.getoption("cluster_name")
+    if name == PYTEST_KIND_DEFAULT_NAME:
+        name = os.environ.get("KINDLAB_CLUSTER_NAME", DEFAULT_CLUSTER_NAME)
     reused = stack.cluster_exists(cluster_platform, name)
     started = time.monotonic()
     cluster = stack.start_cluster(cluster_platform, name)

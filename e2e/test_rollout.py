@@ -21,8 +21,10 @@ MIN_RATE = 20.0
 AFTER_ROLLOUT_SAMPLE = 30
 
 
-def _versions_now(ingress, count: int = AFTER_ROLLOUT_SAMPLE) -> set[str]:
-    return {ingress.get("/version").headers["X-App-Version"] for _ in range(count)}
+def _versions_after_rollout(kube, ingress, version: str) -> set[str]:
+    """Who answers once the old pods are gone (they serve on during their preStop pause)."""
+    waits.wait_for(appops.only_release_left(kube, version), f"only {version} pods", 120)
+    return {ingress.get("/version").headers["X-App-Version"] for _ in range(AFTER_ROLLOUT_SAMPLE)}
 
 
 def _roll(kube, ingress, action) -> tuple[dict, float]:
@@ -42,12 +44,12 @@ def test_rolling_update_and_undo_drop_no_request(restore_app, ingress, app_image
     assert update.failed == [], update.summary()
     assert update.rate() >= MIN_RATE, update.summary()
     assert {old, new} <= set(update.versions()), "both releases must answer during the rollout"
-    assert _versions_now(ingress) == {new}
+    assert _versions_after_rollout(kube, ingress, new) == {new}
 
     undo, seconds = _roll(kube, ingress, lambda: appops.rollout_undo(kube))
     run_report.record("rollout_undo", rollout_seconds=round(seconds, 1), **undo.summary())
     assert undo.failed == [], undo.summary()
-    assert _versions_now(ingress) == {old}
+    assert _versions_after_rollout(kube, ingress, old) == {old}
 
 
 def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_report):

@@ -64,6 +64,17 @@ def wait_rolled_out(kube: Kube, timeout: float = ROLLOUT_TIMEOUT) -> str:
     )
 
 
+def only_release_left(kube: Kube, version: str) -> waits.Condition:
+    """No pod of another release remains, not even one still draining in its preStop pause."""
+
+    def check() -> tuple[bool, str]:
+        pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
+        others = [p.metadata.name for p in pods if p.metadata.labels.get(VERSION_LABEL) != version]
+        return not others, f"{len(others)} pods of other releases: {others}"
+
+    return check
+
+
 def live_pods(kube: Kube) -> list[V1Pod]:
     """App pods that are not being deleted, oldest first."""
     pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
