@@ -146,6 +146,7 @@ def deployed_app(
 ) -> stack.LabCluster:
     started = time.monotonic()
     stack.deploy_app(lab, app_images["v1"])
+    stack.wait_until_routed(endpoints)
     run_report.record("app", deploy_seconds=round(time.monotonic() - started, 1))
     return lab
 

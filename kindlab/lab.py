@@ -20,6 +20,7 @@ def up(name: str, airgap: bool | None) -> int:
     lab = stack.start_cluster(platform, name)
     urls = stack.deploy_addons(lab, with_grafana=True)
     stack.deploy_app(lab, stack.build_app_image())
+    stack.wait_until_routed(urls)
     kubeconfig = stack.kubeconfig_path(name)
     lines = [
         f"The lab is up (cluster {name!r}, {'air-gapped' if platform.airgap else 'online'}).",

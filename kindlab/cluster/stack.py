@@ -9,6 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import requests
 from pytest_kind import KindCluster
 
 from kindlab import appimage
@@ -16,6 +17,7 @@ from kindlab.cluster import endpoints, waits
 from kindlab.cluster.apply import apply_kustomization, render
 from kindlab.cluster.kube import Kube, connect
 from kindlab.cluster.platform import ClusterPlatform
+from kindlab.ingress import IngressClient
 from kindlab.progress import run, say, step
 from kindlab.versions import REPO_ROOT
 
@@ -136,6 +138,20 @@ def deploy_app(lab: LabCluster, image: str) -> None:
         waits.wait_for(
             waits.deployment_rolled_out(lab.kube, APP_NAMESPACE, APP_NAME), "app rollout", 300
         )
+
+
+def wait_until_routed(urls: Endpoints) -> None:
+    """Traefik picks up new Ingresses and endpoints a moment after they exist: wait for it."""
+    client = IngressClient(urls.ingress, urls.ingress_host)
+
+    def routed() -> tuple[bool, str]:
+        try:
+            status = client.get("/health", timeout=5).status_code
+        except requests.RequestException as exc:
+            return False, type(exc).__name__
+        return status == 200, f"GET /health via {urls.ingress_host} -> {status}"
+
+    waits.wait_for(routed, "the ingress to route to the app", timeout=120)
 
 
 def app_ingress_host(kube: Kube) -> str:

@@ -1,0 +1,891 @@
+"""The GitLab pipeline and the project's front door, checked offline.
+
+GitLab is out of reach (and CI must never depend on it), so `.gitlab-ci.yml` is validated
+against the GitLab CI schema that check-jsonschema vendors, then read the way GitLab reads it:
+`extends` merged, `rules` evaluated for merge-request, default-branch, tag and plain-branch
+pipelines. The build and deploy scripts are executed with fake docker, kubectl and kustomize, so
+"pushes the commit-SHA image", "passes the CA secret only when given" and "rolls back a failed
+rollout" are observed behaviour, not string matches. README.md, tox.ini and .ci/run are held to
+one another: the documented tox environments are the real ones and `tox -m ci` is the suite.
+
+Every check is also run on a deliberately broken copy of its input and must reject it.
+"""
+
+from __future__ import annotations
+
+import configparser
+import copy
+import fnmatch
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from kindlab.versions import REPO_ROOT, pins
+
+from .tools import require, run
+
+PIPELINE = REPO_ROOT / ".gitlab-ci.yml"
+TOX_INI = REPO_ROOT / "tox.ini"
+README = REPO_ROOT / "README.md"
+CI_RUN = REPO_ROOT / ".ci" / "run"
+DOCKERFILE = REPO_ROOT / "Dockerfile"
+
+STAGES = ["lint", "test", "build", "e2e", "deploy"]
+# Top-level keys that are not jobs.
+KEYWORDS = {
+    "stages",
+    "workflow",
+    "variables",
+    "default",
+    "include",
+    "image",
+    "services",
+    "cache",
+    "before_script",
+    "after_script",
+    "spec",
+}
+# Tools only the pipeline uses: pinned in .gitlab-ci.yml itself. Any other literal *_IMAGE or
+# *_VERSION there must be a copy of versions/versions.env.
+PIPELINE_ONLY_PINS = {"DOCKER_IMAGE", "KUSTOMIZE_VERSION"}
+# What the docker client (and so kind and the fixtures) reads from the environment: a job that
+# sets one of these for a tox env needs tox to pass it through.
+DOCKER_CLIENT_VARIABLES = {
+    "DOCKER_HOST",
+    "DOCKER_TLS",
+    "DOCKER_TLS_VERIFY",
+    "DOCKER_CERT_PATH",
+    "DOCKER_CONFIG",
+    "DOCKER_CONTEXT",
+    "DOCKER_API_VERSION",
+    "DOCKER_BUILDKIT",
+}
+
+# What GitLab predefines, with made-up values, for evaluating rules and running scripts.
+REGISTRY_IMAGE = "registry.example.test/team/kindlab"
+COMMIT_SHA = "3f2a9c1d0b8e7f6a5c4d3e2f1a0b9c8d7e6f5a4b"
+SHA_IMAGE = f"{REGISTRY_IMAGE}:{COMMIT_SHA}"
+RELEASE_TAG = "v1.4.0"
+PREDEFINED = {
+    "CI_REGISTRY": "registry.example.test",
+    "CI_REGISTRY_IMAGE": REGISTRY_IMAGE,
+    "CI_REGISTRY_USER": "gitlab-ci-token",
+    "CI_REGISTRY_PASSWORD": "not-a-secret",
+    "CI_COMMIT_SHA": COMMIT_SHA,
+    "CI_COMMIT_SHORT_SHA": COMMIT_SHA[:8],
+    "CI_DEFAULT_BRANCH": "main",
+    "CI_JOB_NAME": "job",
+}
+CONTEXTS = {
+    "merge request": {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "7"},
+    "default branch": {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"},
+    "tag": {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": RELEASE_TAG},
+    "other branch": {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature"},
+}
+# Stage -> how its jobs start, per pipeline. Plain branches get no pipeline: their MR has one.
+EXPECTED_PLAN = {
+    "merge request": {
+        "lint": {"on_success"},
+        "test": {"on_success"},
+        "build": {"on_success"},
+        "e2e": {"on_success"},
+    },
+    "default branch": {"lint": {"on_success"}, "test": {"on_success"}, "build": {"on_success"}},
+    "tag": {
+        "lint": {"on_success"},
+        "test": {"on_success"},
+        "build": {"on_success"},
+        "deploy": {"manual"},
+    },
+    "other branch": {},
+}
+
+
+# --- reading the pipeline the way GitLab does ------------------------------------------------
+
+
+def load_pipeline(path: Path = PIPELINE) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
+
+
+def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """GitLab's `extends`: hashes merge key by key, anything else is replaced by the child."""
+    merged = copy.deepcopy(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = deep_merge(merged[key], value)
+        else:
+            merged[key] = copy.deepcopy(value)
+    return merged
+
+
+def jobs(ci: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    """Every job GitLab would create, with `extends` and `default:` applied."""
+
+    def resolve(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
+        if name in seen:
+            raise ValueError(f"extends cycle: {' -> '.join((*seen, name))}")
+        job = ci[name]
+        parents = job.get("extends", [])
+        merged: dict[str, Any] = {}
+        for parent in [parents] if isinstance(parents, str) else parents:
+            merged = deep_merge(merged, resolve(parent, (*seen, name)))
+        return deep_merge(merged, {k: v for k, v in job.items() if k != "extends"})
+
+    defaults = ci.get("default", {})
+    return {
+        name: {**defaults, **resolve(name)}
+        for name, body in ci.items()
+        if name not in KEYWORDS and not name.startswith(".") and isinstance(body, dict)
+    }
+
+
+def jobs_in_stage(ci: dict[str, Any], stage: str) -> dict[str, dict[str, Any]]:
+    return {name: job for name, job in jobs(ci).items() if job.get("stage", "test") == stage}
+
+
+def variables_of(ci: dict[str, Any], job: dict[str, Any] | None = None) -> dict[str, str]:
+    """Global variables overridden by the job's, values only (GitLab's long form reduced)."""
+    merged = {**ci.get("variables", {}), **((job or {}).get("variables") or {})}
+    return {k: v["value"] if isinstance(v, dict) else str(v) for k, v in merged.items()}
+
+
+VARIABLE_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
+
+
+def expand(value: str, variables: dict[str, str], depth: int = 0) -> str:
+    """Expand $VAR and ${VAR} as GitLab does for variables; unknown names stay as written."""
+    if depth > 10:
+        raise ValueError(f"variable expansion does not terminate: {value}")
+
+    def substitute(match: re.Match[str]) -> str:
+        name = match[1] or match[2]
+        return expand(variables[name], variables, depth + 1) if name in variables else match[0]
+
+    return VARIABLE_REF.sub(substitute, value)
+
+
+def flatten(script: Any) -> list[str]:
+    """GitLab accepts nested script arrays (what YAML anchors produce) and runs them in order."""
+    if isinstance(script, str):
+        return [script]
+    return [line for item in script or [] for line in flatten(item)]
+
+
+# --- rules: a small evaluator for the `if:` expressions GitLab supports -----------------------
+
+TOKEN = re.compile(r"\s*(\$\w+|\"[^\"]*\"|'[^']*'|==|!=|&&|\|\||\(|\)|null)")
+
+
+def tokenize(expression: str) -> list[str]:
+    tokens, position = [], 0
+    while position < len(expression.rstrip()):
+        match = TOKEN.match(expression, position)
+        if not match:
+            raise ValueError(f"cannot evaluate rule {expression!r} at {expression[position:]!r}")
+        tokens.append(match[1])
+        position = match.end()
+    return tokens
+
+
+def evaluate(expression: str, context: dict[str, str]) -> bool:
+    """`&&` binds tighter than `||`; an unset variable is null; a bare variable is truthy if set."""
+    tokens = tokenize(expression)
+
+    def atom(i: int) -> tuple[Any, int]:
+        token = tokens[i]
+        if token == "(":
+            value, i = either(i + 1)
+            if tokens[i] != ")":
+                raise ValueError(f"unbalanced parentheses in {expression!r}")
+            return value, i + 1
+        if token.startswith("$"):
+            return context.get(token[1:]) or None, i + 1
+        if token == "null":
+            return None, i + 1
+        if token[0] in "\"'":
+            return token[1:-1], i + 1
+        raise ValueError(f"unexpected {token!r} in {expression!r}")
+
+    def comparison(i: int) -> tuple[Any, int]:
+        left, i = atom(i)
+        if i < len(tokens) and tokens[i] in {"==", "!="}:
+            operator, (right, i) = tokens[i], atom(i + 1)
+            return (left == right) == (operator == "=="), i
+        return left, i
+
+    def both(i: int) -> tuple[Any, int]:
+        value, i = comparison(i)
+        while i < len(tokens) and tokens[i] == "&&":
+            right, i = comparison(i + 1)
+            value = bool(value) and bool(right)
+        return value, i
+
+    def either(i: int) -> tuple[Any, int]:
+        value, i = both(i)
+        while i < len(tokens) and tokens[i] == "||":
+            right, i = both(i + 1)
+            value = bool(value) or bool(right)
+        return value, i
+
+    value, end = either(0)
+    if end != len(tokens):
+        raise ValueError(f"trailing tokens in {expression!r}")
+    return bool(value)
+
+
+def rules_when(rules: list[dict[str, Any]], context: dict[str, str], default: str) -> str | None:
+    """The first matching rule decides; no match, or `when: never`, means not created."""
+    for rule in rules:
+        unsupported = set(rule) - {"if", "when", "allow_failure", "variables"}
+        if unsupported:
+            raise ValueError(f"rules with {sorted(unsupported)} cannot be checked offline")
+        if "if" not in rule or evaluate(rule["if"], context):
+            when = rule.get("when", default)
+            return None if when == "never" else when
+    return None
+
+
+def plan(ci: dict[str, Any], context: dict[str, str]) -> dict[str, str]:
+    """Job -> how it starts (on_success, manual, ...) in a pipeline with these variables."""
+    workflow = ci.get("workflow", {}).get("rules")
+    if workflow is not None and rules_when(workflow, context, "always") is None:
+        return {}
+    planned = {}
+    for name, job in jobs(ci).items():
+        if "only" in job or "except" in job:
+            raise ValueError(f"{name}: only/except cannot be checked; use rules")
+        default = job.get("when", "on_success")
+        when = rules_when(job["rules"], context, default) if "rules" in job else default
+        if when is not None:
+            planned[name] = when
+    return planned
+
+
+# --- the checks: each returns what is wrong, so a broken copy can be shown to fail -----------
+
+
+def schema_check(path: Path) -> tuple[int, str]:
+    """GitLab's CI schema as vendored by check-jsonschema: no download, no cache, no network."""
+    result = run(
+        [
+            require("check-jsonschema"),
+            "--builtin-schema",
+            "vendor.gitlab-ci",
+            "--data-transform",
+            "gitlab-ci",
+            str(path),
+        ]
+    )
+    return result.returncode, result.stdout + result.stderr
+
+
+def stage_problems(ci: dict[str, Any]) -> list[str]:
+    problems = []
+    if ci.get("stages") != STAGES:
+        problems.append(f"stages are {ci.get('stages')}, expected {STAGES}")
+    all_jobs = jobs(ci)
+    for name, job in all_jobs.items():
+        stage = job.get("stage", "test")
+        if stage not in ci.get("stages", []):
+            problems.append(f"job {name} is in undeclared stage {stage}")
+        if not flatten(job.get("script")):
+            problems.append(f"job {name} has no script")
+    for stage in ci.get("stages", []):
+        if not any(job.get("stage", "test") == stage for job in all_jobs.values()):
+            problems.append(f"stage {stage} has no job")
+    return problems
+
+
+def rule_problems(ci: dict[str, Any]) -> list[str]:
+    """Which stages run, and how, in each kind of pipeline (e2e: MRs only; deploy: tags, manual)."""
+    problems = []
+    for label, context in CONTEXTS.items():
+        everything = {**PREDEFINED, **context}
+        stages: dict[str, set[str]] = {}
+        for name, when in plan(ci, everything).items():
+            stages.setdefault(jobs(ci)[name].get("stage", "test"), set()).add(when)
+        if stages != EXPECTED_PLAN[label]:
+            problems.append(f"{label} pipeline runs {stages}, expected {EXPECTED_PLAN[label]}")
+    return problems
+
+
+def pin_problems(ci: dict[str, Any]) -> list[str]:
+    """Literal versions are copies of versions.env (or pipeline-only); images come from them."""
+    pinned, problems = pins(), []
+    blocks = {"variables": ci.get("variables", {})}
+    blocks |= {
+        f"{name}.variables": body.get("variables") or {}
+        for name, body in ci.items()
+        if name not in KEYWORDS and isinstance(body, dict)
+    }
+    for scope, block in blocks.items():
+        for name, raw in block.items():
+            value = str(raw["value"] if isinstance(raw, dict) else raw)
+            if name in pinned and value != pinned[name]:
+                problems.append(f"{scope}: {name}={value}, but versions.env pins {pinned[name]}")
+            elif (
+                name not in pinned
+                and name not in PIPELINE_ONLY_PINS
+                and re.search(r"_(IMAGE|VERSION)$", name)
+                and "$" not in value
+            ):
+                problems.append(f"{scope}: {name}={value} pins a version versions.env lacks")
+    allowed = set(pinned) | PIPELINE_ONLY_PINS
+    for name, job in jobs(ci).items():
+        images = [job.get("image")] + [
+            s["name"] if isinstance(s, dict) else s for s in job.get("services", [])
+        ]
+        for entry in filter(None, images):
+            image = entry["name"] if isinstance(entry, dict) else entry
+            used = {m[1] or m[2] for m in VARIABLE_REF.finditer(image)}
+            if not used & allowed:
+                problems.append(f"job {name}: image {image} is not read from a pinned variable")
+    return problems
+
+
+def tox_config(text: str | None = None) -> configparser.ConfigParser:
+    parser = configparser.ConfigParser(interpolation=None)
+    parser.read_string(TOX_INI.read_text() if text is None else text)
+    return parser
+
+
+def tox_envs(tox: configparser.ConfigParser) -> set[str]:
+    return {s.split(":", 1)[1] for s in tox.sections() if s.startswith("testenv:")}
+
+
+def tox_labels(tox: configparser.ConfigParser) -> dict[str, list[str]]:
+    labels = {}
+    for line in tox.get("tox", "labels", fallback="").splitlines():
+        name, _, envs = line.partition("=")
+        if name.strip():
+            labels[name.strip()] = [e.strip() for e in envs.split(",") if e.strip()]
+    return labels
+
+
+def tox_setting(tox: configparser.ConfigParser, env: str, key: str) -> list[str]:
+    """An env's setting, else [testenv]'s (tox 4: the env's own value replaces the base one)."""
+    section = f"testenv:{env}"
+    raw = tox.get(section, key, fallback=None)
+    if raw is None:
+        raw = tox.get("testenv", key, fallback="")
+    raw = raw.replace(f"{{[testenv]{key}}}", tox.get("testenv", key, fallback=""))
+    return [line.strip() for line in raw.splitlines() if line.strip()]
+
+
+TOX_CALL = re.compile(r"\btox\s+(?:run\s+)?-e\s+([\w,-]+)")
+
+
+def tox_problems(ci: dict[str, Any], tox: configparser.ConfigParser) -> list[str]:
+    """Jobs call tox envs that exist, and the variables a job sets reach the env it runs."""
+    envs, problems = tox_envs(tox), []
+    for name, job in jobs(ci).items():
+        script = "\n".join(flatten(job.get("before_script")) + flatten(job.get("script")))
+        called = {env for m in TOX_CALL.finditer(script) for env in m[1].split(",") if env}
+        problems += [f"job {name} runs tox -e {env}, not in tox.ini" for env in called - envs]
+        wanted = [
+            variable
+            for variable in variables_of(ci, job)
+            if variable in DOCKER_CLIENT_VARIABLES or variable.startswith("KINDLAB_")
+        ]
+        for env in called & envs:
+            passed = tox_setting(tox, env, "pass_env")
+            problems += [
+                f"job {name} sets {variable}, but tox -e {env} does not pass it through"
+                for variable in wanted
+                if not any(fnmatch.fnmatchcase(variable, pattern) for pattern in passed)
+            ]
+    return problems
+
+
+def e2e_problems(ci: dict[str, Any], tox: configparser.ConfigParser) -> list[str]:
+    """DinD, the pushed image, and the JUnit report and artifacts kept even when tests fail."""
+    problems = []
+    e2e_jobs = jobs_in_stage(ci, "e2e")
+    commands = " ".join(tox_setting(tox, "e2e", "commands"))
+    junit = re.search(r"--junitxml[= ](\S+)", commands)
+    for name, job in e2e_jobs.items():
+        variables = variables_of(ci, job)
+        resolved = {k: expand(v, {**variables, **PREDEFINED}) for k, v in variables.items()}
+        if resolved.get("KINDLAB_APP_IMAGE") != SHA_IMAGE:
+            problems.append(
+                f"job {name}: KINDLAB_APP_IMAGE={resolved.get('KINDLAB_APP_IMAGE')}, "
+                "expected the image built for this commit ($CI_REGISTRY_IMAGE:$CI_COMMIT_SHA)"
+            )
+        services = [s if isinstance(s, dict) else {"name": s} for s in job.get("services", [])]
+        dind = [s for s in services if expand(s["name"], variables).endswith("-dind")]
+        host = re.match(r"tcp://([^:/]+)", resolved.get("DOCKER_HOST", ""))
+        if not dind or not host or host[1] not in {s.get("alias") for s in dind}:
+            problems.append(f"job {name}: DOCKER_HOST does not point at a dind service")
+        artifacts = job.get("artifacts", {})
+        if artifacts.get("when") != "always":
+            problems.append(f"job {name}: artifacts are not kept when tests fail (when: always)")
+        missing = {"e2e-artifacts/", "reports/"} - set(artifacts.get("paths", []))
+        if missing:
+            problems.append(f"job {name}: artifacts lack {sorted(missing)}")
+        report = artifacts.get("reports", {}).get("junit")
+        if not junit or report != junit[1]:
+            problems.append(f"job {name}: JUnit report {report} is not what tox -e e2e writes")
+    return problems
+
+
+def cache_problems(ci: dict[str, Any]) -> list[str]:
+    """Jobs that install Python packages keep pip's cache and their tox envs between runs."""
+    problems = []
+    for name, job in jobs(ci).items():
+        if "tox " not in "\n".join(flatten(job.get("script"))):
+            continue
+        cached = {path for cache in job.get("cache", []) or [] for path in cache.get("paths", [])}
+        pip_cache = expand(variables_of(ci, job).get("PIP_CACHE_DIR", ""), {"CI_PROJECT_DIR": "."})
+        if pip_cache.removeprefix("./") not in cached:
+            problems.append(f"job {name}: pip's cache ({pip_cache or 'unset'}) is not cached")
+        if ".tox" not in cached:
+            problems.append(f"job {name}: .tox is not cached")
+    return problems
+
+
+# --- running job scripts with fake tools -----------------------------------------------------
+
+FAKE_TOOL = """#!{python}
+import json, os, sys
+with open(os.environ["FAKE_LOG"], "a") as log:
+    log.write(json.dumps([os.path.basename(sys.argv[0]), os.getcwd(), *sys.argv[1:]]) + "\\n")
+if "rollout" in sys.argv and "status" in sys.argv:
+    counter = os.environ["FAKE_LOG"] + ".rollouts"
+    done = int(open(counter).read()) if os.path.exists(counter) else 0
+    open(counter, "w").write(str(done + 1))
+    sys.exit(1 if done < int(os.environ.get("FAKE_ROLLOUT_FAILURES", "0")) else 0)
+"""
+
+
+def install_fakes(directory: Path, names: tuple[str, ...]) -> dict[str, Path]:
+    directory.mkdir(parents=True, exist_ok=True)
+    fakes = {}
+    for name in names:
+        path = directory / name
+        path.write_text(FAKE_TOOL.format(python=sys.executable))
+        path.chmod(0o755)
+        fakes[name] = path
+    return fakes
+
+
+def run_job_script(
+    ci: dict[str, Any], job: dict[str, Any], workdir: Path, extra: dict[str, str]
+) -> tuple[int, list[list[str]], str]:
+    """Run a job's `script` (not before_script: that talks to real services) under sh -e."""
+    bin_dir = workdir / "fake-bin"
+    fakes = install_fakes(bin_dir, ("docker", "kubectl", "kustomize"))
+    shutil.copy(fakes["kustomize"], workdir / "kustomize")
+    log = workdir / "calls.jsonl"
+    predefined = {**PREDEFINED, "CI_PROJECT_DIR": str(workdir), **extra}
+    variables = variables_of(ci, job)
+    env = {
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+        "HOME": str(workdir),
+        "FAKE_LOG": str(log),
+        "KINDLAB_KUBECTL": str(fakes["kubectl"]),
+        **predefined,
+        **{k: expand(v, {**variables, **predefined}) for k, v in variables.items()},
+    }
+    result = subprocess.run(
+        ["sh", "-e", "-c", "\n".join(flatten(job.get("script")))],
+        cwd=workdir,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
+    return result.returncode, calls, result.stdout + result.stderr
+
+
+def option_values(args: list[str], *names: str) -> list[str]:
+    """Values of an option, whether written `--opt value` or `--opt=value`."""
+    values = []
+    for i, arg in enumerate(args):
+        for name in names:
+            if arg == name and i + 1 < len(args):
+                values.append(args[i + 1])
+            elif arg.startswith(name + "="):
+                values.append(arg.split("=", 1)[1])
+    return values
+
+
+def dockerfile_secret_id() -> str:
+    return re.search(r"--mount=type=secret,id=(\w+)", DOCKERFILE.read_text())[1]
+
+
+def build_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
+    """The build job builds once, tags and pushes the commit-SHA image, CA secret only if given."""
+    problems = []
+    (name, job), *others = jobs_in_stage(ci, "build").items()
+    if others:
+        problems.append(
+            f"the image must be built by one job, not {[name] + [o for o, _ in others]}"
+        )
+    secret = f"id={dockerfile_secret_id()},src="
+    for bundle in ("", "/builds/team/kindlab.tmp/CA_BUNDLE"):
+        where = workdir / ("with-ca" if bundle else "without-ca")
+        where.mkdir()
+        code, calls, output = run_job_script(ci, job, where, {"CA_BUNDLE": bundle})
+        if code != 0:
+            problems.append(f"job {name} failed with fake docker: {output}")
+            continue
+        docker = [c[2:] for c in calls if c[0] == "docker"]
+        builds = [a for a in docker if a[:1] == ["build"] or a[:2] == ["buildx", "build"]]
+        pushes = [a[1] for a in docker if a[:1] == ["push"]]
+        tags = [t for a in builds for t in option_values(a, "--tag", "-t")]
+        if len(builds) != 1 or tags != [SHA_IMAGE]:
+            problems.append(f"job {name}: builds {len(builds)}x tagged {tags}, not [{SHA_IMAGE}]")
+        if pushes != [SHA_IMAGE]:
+            problems.append(f"job {name}: pushes {pushes}, not [{SHA_IMAGE}]")
+        secrets = [s for a in builds for s in option_values(a, "--secret")]
+        wanted = [secret + bundle] if bundle else []
+        if secrets != wanted:
+            problems.append(
+                f"job {name} with CA_BUNDLE={bundle!r}: secrets {secrets}, not {wanted}"
+            )
+        base = [v for a in builds for v in option_values(a, "--build-arg") if "BASE_IMAGE=" in v]
+        if base != [f"BASE_IMAGE={pins()['PYTHON_IMAGE']}"]:
+            problems.append(f"job {name}: base image {base}, not versions.env's PYTHON_IMAGE")
+    return problems
+
+
+def deploy_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
+    """Deploy applies the production overlay with this commit's image; undoes a failed rollout."""
+    problems = []
+    for name, job in jobs_in_stage(ci, "deploy").items():
+        if not job.get("environment"):
+            problems.append(f"job {name}: no environment (GitLab would not track deployments)")
+        for failures in (0, 1):
+            where = workdir / f"{name}-{failures}"
+            (where / "k8s" / "overlays" / "production").mkdir(parents=True)
+            extra = {"CI_COMMIT_TAG": RELEASE_TAG, "FAKE_ROLLOUT_FAILURES": str(failures)}
+            code, calls, output = run_job_script(ci, job, where, extra)
+            kubectl = [c[2:] for c in calls if c[0] == "kubectl"]
+            overlay = os.path.realpath(where / "k8s" / "overlays" / "production")
+            edits = [c for c in calls if c[0] == "kustomize" and c[2:4] == ["edit", "set"]]
+            if [(os.path.realpath(c[1]), c[2:]) for c in edits] != [
+                (overlay, ["edit", "set", "image", f"kindlab/app={SHA_IMAGE}"])
+            ]:
+                problems.append(f"job {name}: does not set kindlab/app={SHA_IMAGE} in {overlay}")
+            applied = [a for a in kubectl if "apply" in a and "-k" in a]
+            targets = {os.path.realpath(where / a[a.index("-k") + 1]) for a in applied}
+            if targets != {overlay}:
+                problems.append(f"job {name}: applies {targets}, not the production overlay")
+            statuses = [a for a in kubectl if "rollout" in a and "status" in a]
+            if not statuses or not all(option_values(a, "--timeout") for a in statuses):
+                problems.append(f"job {name}: waits for the rollout without a --timeout")
+            undone = any("rollout" in a and "undo" in a for a in kubectl)
+            if failures and (code == 0 or not undone):
+                problems.append(
+                    f"job {name}: a failed rollout gives exit {code}, undo called: {undone}"
+                )
+            if not failures and (code != 0 or undone):
+                problems.append(f"job {name}: a good rollout gives exit {code}: {output}")
+    return problems
+
+
+# --- README.md, tox.ini and .ci/run agree ----------------------------------------------------
+
+
+def readme_problems(readme: str, tox: configparser.ConfigParser) -> list[str]:
+    """Each tox env in README.md exists and each env in tox.ini is documented."""
+    documented = {env for m in TOX_CALL.finditer(readme) for env in m[1].split(",") if env}
+    envs, labels = tox_envs(tox), tox_labels(tox)
+    problems = [f"README.md names tox -e {e}, which tox.ini lacks" for e in documented - envs]
+    problems += [
+        f"tox.ini has {e}, which README.md never shows (tox -e {e})" for e in envs - documented
+    ]
+    for label in re.findall(r"\btox\s+-m\s+([\w-]+)", readme):
+        if label not in labels:
+            problems.append(f"README.md runs tox -m {label}, a label tox.ini lacks")
+    if not re.search(r"\btox\s+-m\s+ci\b", readme):
+        problems.append("README.md does not give tox -m ci as the test command")
+    return problems
+
+
+def ci_label_problems(tox: configparser.ConfigParser) -> list[str]:
+    """`tox -m ci` is the whole suite: every env that runs pytest is in it, and nothing unknown."""
+    envs, suite = tox_envs(tox), tox_labels(tox).get("ci")
+    if suite is None:
+        return ["tox.ini has no `ci` label"]
+    problems = [f"label ci names {e}, which tox.ini lacks" for e in set(suite) - envs]
+    for env in sorted(envs - set(suite)):
+        if any(re.search(r"\bpytest\b", c) for c in tox_setting(tox, env, "commands")):
+            problems.append(f"tox -e {env} runs tests but is not in the ci label")
+    return problems
+
+
+def ci_run_problems(script: str) -> list[str]:
+    """.ci/run runs the README's test command and no tier of its own choosing."""
+    lines = [
+        line for line in script.splitlines() if line.strip() and not line.lstrip().startswith("#")
+    ]
+    body = "\n".join(lines)
+    problems = []
+    if not re.search(r"\btox\s+-m\s+ci\b", body):
+        problems.append(".ci/run does not call tox -m ci")
+    problems += [f".ci/run also runs tox -e {m[1]}" for m in TOX_CALL.finditer(body)]
+    problems += [
+        f".ci/run also runs tox -m {label}"
+        for label in re.findall(r"\btox\s+-m\s+([\w-]+)", body)
+        if label != "ci"
+    ]
+    if re.search(r"(^|[;&|]\s*|\bexec\s+)(python3?\s+-m\s+)?pytest\b", body, re.MULTILINE):
+        problems.append(".ci/run calls pytest directly")
+    return problems
+
+
+# --- tests -----------------------------------------------------------------------------------
+
+
+def test_pipeline_matches_gitlab_ci_schema():
+    code, output = schema_check(PIPELINE)
+    assert code == 0, output
+
+
+@pytest.mark.parametrize(
+    "breakage, message",
+    [
+        (lambda ci: ci["deploy"]["rules"][0].update(when="manul"), "deploy.rules"),
+        (lambda ci: ci["e2e"]["artifacts"].update(when="allways"), "e2e.artifacts.when"),
+        (lambda ci: ci.update(varibles=ci.pop("variables")), "varibles"),
+    ],
+    ids=["unknown when", "unknown artifacts when", "misspelt keyword"],
+)
+def test_schema_check_rejects_a_broken_copy(tmp_path, breakage, message):
+    ci = load_pipeline()
+    breakage(ci)
+    broken = tmp_path / ".gitlab-ci.yml"
+    broken.write_text(yaml.safe_dump(ci, sort_keys=False))
+    code, output = schema_check(broken)
+    assert code != 0 and message in output, output
+
+
+STATIC_CHECKS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+    "stages": stage_problems,
+    "rules": rule_problems,
+    "pins": pin_problems,
+    "tox": lambda ci: tox_problems(ci, tox_config()),
+    "e2e": lambda ci: e2e_problems(ci, tox_config()),
+    "caches": cache_problems,
+}
+
+
+@pytest.mark.parametrize("check", STATIC_CHECKS)
+def test_pipeline_structure(check):
+    assert STATIC_CHECKS[check](load_pipeline()) == []
+
+
+BREAKAGES = {
+    "stage without a job": (
+        "stages",
+        lambda ci: ci["stages"].insert(3, "scan"),
+        "stage scan has no job",
+    ),
+    "job in an undeclared stage": (
+        "stages",
+        lambda ci: ci["unit"].update(stage="tests"),
+        "undeclared stage tests",
+    ),
+    "e2e also on the default branch": (
+        "rules",
+        lambda ci: ci["e2e"]["rules"].append({"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}),
+        "default branch pipeline runs",
+    ),
+    "e2e without rules runs everywhere": (
+        "rules",
+        lambda ci: ci["e2e"].pop("rules"),
+        "tag pipeline runs",
+    ),
+    "deploy starts by itself": (
+        "rules",
+        lambda ci: ci["deploy"]["rules"][0].pop("when"),
+        "'deploy': {'on_success'}",
+    ),
+    "deploy on every branch": (
+        "rules",
+        lambda ci: ci["deploy"].update(rules=[{"when": "manual"}]),
+        "merge request pipeline runs",
+    ),
+    "no workflow: branch pipelines duplicate MR ones": (
+        "rules",
+        lambda ci: ci.pop("workflow"),
+        "other branch pipeline runs",
+    ),
+    "pin drifted from versions.env": (
+        "pins",
+        lambda ci: ci["variables"].update(PYTHON_IMAGE="docker.io/library/python:3.12-slim"),
+        "but versions.env pins",
+    ),
+    "unknown pin": (
+        "pins",
+        lambda ci: ci["variables"].update(HELM_VERSION="v3.19.0"),
+        "HELM_VERSION=v3.19.0 pins a version versions.env lacks",
+    ),
+    "hard-coded job image": (
+        "pins",
+        lambda ci: ci["unit"].update(image="python:3.12"),
+        "image python:3.12 is not read from a pinned variable",
+    ),
+    "tox env that does not exist": (
+        "tox",
+        lambda ci: ci["unit"].update(script=["tox -e units"]),
+        "runs tox -e units",
+    ),
+    "variable tox would drop": (
+        "tox",
+        lambda ci: ci["e2e"].setdefault("variables", {}).update(DOCKER_CONFIG="/tmp/docker"),
+        "sets DOCKER_CONFIG, but tox -e e2e does not pass it through",
+    ),
+    "e2e builds instead of testing the pushed image": (
+        "e2e",
+        lambda ci: ci["e2e"]["variables"].update(KINDLAB_APP_IMAGE="$CI_REGISTRY_IMAGE:latest"),
+        "KINDLAB_APP_IMAGE=registry.example.test/team/kindlab:latest",
+    ),
+    "no dind service": ("e2e", lambda ci: ci[".dind"].pop("services"), "dind service"),
+    "artifacts only on success": (
+        "e2e",
+        lambda ci: ci["e2e"]["artifacts"].pop("when"),
+        "when: always",
+    ),
+    "diagnostics not uploaded": (
+        "e2e",
+        lambda ci: ci["e2e"]["artifacts"]["paths"].remove("e2e-artifacts/"),
+        "artifacts lack ['e2e-artifacts/']",
+    ),
+    "wrong JUnit path": (
+        "e2e",
+        lambda ci: ci["e2e"]["artifacts"]["reports"].update(junit="junit.xml"),
+        "JUnit report junit.xml",
+    ),
+    "tox envs not cached": (
+        "caches",
+        lambda ci: ci[".python"].update(cache=[{"key": "pip", "paths": [".cache/pip"]}]),
+        ".tox is not cached",
+    ),
+}
+
+
+@pytest.mark.parametrize("breakage", BREAKAGES)
+def test_each_structure_check_rejects_a_broken_copy(breakage):
+    check, change, message = BREAKAGES[breakage]
+    ci = load_pipeline()
+    assert STATIC_CHECKS[check](ci) == []
+    change(ci)
+    problems = STATIC_CHECKS[check](ci)
+    assert any(message in p for p in problems), problems
+
+
+def test_build_job_pushes_the_commit_sha_image_and_passes_the_ca_only_if_given(tmp_path):
+    assert build_problems(load_pipeline(), tmp_path) == []
+
+
+def _replace_in_script(ci, job, old, new):
+    script = flatten(ci[job]["script"])
+    assert any(old in line for line in script), f"{old!r} not in {job}'s script"
+    ci[job]["script"] = [line.replace(old, new) for line in script]
+
+
+@pytest.mark.parametrize(
+    "replacements, message",
+    [
+        ([('docker push "$APP_IMAGE"', 'docker push "$CI_REGISTRY_IMAGE:latest"')], "pushes ["),
+        ([('--tag "$APP_IMAGE"', '--tag "$CI_REGISTRY_IMAGE:$CI_COMMIT_REF_SLUG"')], "tagged"),
+        # The guard dropped, the `set -- --secret ...` it wrapped kept.
+        ([('if [ -n "${CA_BUNDLE:-}" ]; then ', ""), ("; fi\n", "\n")], "with CA_BUNDLE=''"),
+        ([("BASE_IMAGE=$PYTHON_IMAGE", "BASE_IMAGE=python:3.12-slim")], "base image"),
+    ],
+    ids=["push latest", "tag by branch", "secret always", "unpinned base"],
+)
+def test_build_check_rejects_a_broken_copy(tmp_path, replacements, message):
+    ci = load_pipeline()
+    for old, new in replacements:
+        _replace_in_script(ci, "build", old, new)
+    problems = build_problems(ci, tmp_path)
+    assert any(message in p for p in problems), problems
+
+
+def test_deploy_job_ships_the_commit_sha_image_and_rolls_back_a_failed_rollout(tmp_path):
+    assert deploy_problems(load_pipeline(), tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("rollout undo", "rollout history", "a failed rollout gives exit"),
+        ("  exit 1\n", "", "a failed rollout gives exit 0"),
+        ("--timeout=10m; then", "; then", "without a --timeout"),
+        ('"kindlab/app=$APP_IMAGE"', '"kindlab/app=$CI_REGISTRY_IMAGE:latest"', "does not set"),
+        ("apply -k k8s/overlays/production", "apply -k k8s/overlays/kind", "applies"),
+    ],
+    ids=["no undo", "failure swallowed", "no timeout", "latest image", "wrong overlay"],
+)
+def test_deploy_check_rejects_a_broken_copy(tmp_path, old, new, message):
+    ci = load_pipeline()
+    _replace_in_script(ci, "deploy", old, new)
+    problems = deploy_problems(ci, tmp_path)
+    assert any(message in p for p in problems), problems
+
+
+def test_readme_documents_exactly_the_tox_envs():
+    assert readme_problems(README.read_text(), tox_config()) == []
+
+
+def test_readme_check_rejects_broken_copies():
+    readme, tox = README.read_text(), tox_config()
+    assert any("tox -e smok" in p for p in readme_problems(readme + "\n`tox -e smok`\n", tox))
+    undocumented = TOX_INI.read_text() + "\n[testenv:docs]\ncommands = sphinx-build docs out\n"
+    assert any("has docs" in p for p in readme_problems(readme, tox_config(undocumented)))
+    without_ci = re.sub(r"\btox -m ci\b", "tox -e lint", readme)
+    assert "README.md does not give tox -m ci as the test command" in readme_problems(
+        without_ci, tox
+    )
+
+
+def test_ci_label_is_the_whole_test_suite():
+    assert ci_label_problems(tox_config()) == []
+
+
+def test_ci_label_check_rejects_a_broken_copy():
+    text = TOX_INI.read_text()
+    dropped = re.sub(r"(ci\s*=.*?), e2e", r"\1", text)
+    assert dropped != text
+    assert "tox -e e2e runs tests but is not in the ci label" in ci_label_problems(
+        tox_config(dropped)
+    )
+    unknown = re.sub(r"(ci\s*=.*)", r"\1, integration", text, count=1)
+    assert "label ci names integration, which tox.ini lacks" in ci_label_problems(
+        tox_config(unknown)
+    )
+
+
+def test_ci_run_calls_the_readme_test_command():
+    assert CI_RUN.is_file(), ".ci/run is missing"
+    assert os.access(CI_RUN, os.X_OK), ".ci/run is not executable"
+    assert ci_run_problems(CI_RUN.read_text()) == []
+
+
+@pytest.mark.parametrize(
+    "script, message",
+    [
+        ("#!/bin/sh\n# tox -m ci\ntox -e lint,unit\n", "does not call tox -m ci"),
+        ("#!/bin/sh\ntox -m ci\ntox -e bench\n", "also runs tox -e bench"),
+        ("#!/bin/sh\ntox -m ci\npython -m pytest e2e\n", "calls pytest directly"),
+    ],
+    ids=["other envs", "extra env", "bare pytest"],
+)
+def test_ci_run_check_rejects_broken_scripts(script, message):
+    assert ci_run_problems('#!/bin/sh\nexec tox -m ci "$@"\n') == []
+    assert any(message in p for p in ci_run_problems(script))
