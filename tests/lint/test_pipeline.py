@@ -444,7 +444,9 @@ def cache_problems(ci: dict[str, Any]) -> list[str]:
     for name, job in jobs(ci).items():
         if "tox " not in "\n".join(flatten(job.get("script"))):
             continue
-        cached = {path for cache in job.get("cache", []) or [] for path in cache.get("paths", [])}
+        caches = job.get("cache") or []
+        caches = [caches] if isinstance(caches, dict) else caches
+        cached = {path for cache in caches for path in cache.get("paths", [])}
         pip_cache = expand(variables_of(ci, job).get("PIP_CACHE_DIR", ""), {"CI_PROJECT_DIR": "."})
         if pip_cache.removeprefix("./") not in cached:
             problems.append(f"job {name}: pip's cache ({pip_cache or 'unset'}) is not cached")
