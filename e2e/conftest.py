@@ -20,6 +20,7 @@ from e2e.report import RunReport
 from kindlab.airgap.dockerimages import image_labels, pull
 from kindlab.cluster import appops, diagnostics, stack
 from kindlab.cluster.platform import ClusterPlatform, resolve_platform
+from kindlab.cluster.stack import DEFAULT_CLUSTER_NAME
 from kindlab.docker_engine import DockerUnavailable, ensure_docker
 from kindlab.ingress import IngressClient
 from kindlab.progress import run, say
@@ -29,7 +30,6 @@ from kindlab.versions import REPO_ROOT, pins
 ARTIFACTS = REPO_ROOT / "e2e-artifacts"
 REPORT = REPO_ROOT / "reports" / "e2e-report.json"
 ROLLOUT_TAG = "v2"
-DEFAULT_CLUSTER_NAME = "kindlab-e2e"
 PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
 
 
@@ -104,7 +104,9 @@ def lab(
     try:
         yield cluster
     finally:
-        if pytestconfig.getoption("keep_cluster"):
+        if reused:
+            say(f"leaving cluster {name!r} running: it existed before this session")
+        elif pytestconfig.getoption("keep_cluster"):
             say(f"keeping cluster {name!r}; delete it with: tox -e down -- --name {name}")
         else:
             cluster.delete()
