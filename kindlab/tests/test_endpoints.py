@@ -1,0 +1,68 @@
+import pytest
+import yaml
+
+from kindlab.cluster import endpoints
+
+pytestmark = pytest.mark.unit
+
+CLUSTER = {
+    "kind": "Cluster",
+    "nodes": [
+        {
+            "role": "control-plane",
+            "extraPortMappings": [
+                {"containerPort": 30080, "hostPort": 8080, "listenAddress": "127.0.0.1"}
+            ],
+        }
+    ],
+}
+
+
+@pytest.mark.parametrize(
+    ("docker_host", "address"),
+    [
+        ("", "127.0.0.1"),
+        ("unix:///var/run/docker.sock", "127.0.0.1"),
+        ("tcp://docker:2376", "docker"),
+        ("tcp://10.1.2.3:2375", "10.1.2.3"),
+    ],
+)
+def test_address_follows_docker_host(docker_host, address):
+    assert endpoints.docker_host_address(docker_host) == address
+
+
+def test_remote_docker_host_opens_ports_and_api(tmp_path):
+    source = tmp_path / "cluster.yaml"
+    source.write_text(yaml.safe_dump(CLUSTER))
+    assert endpoints.cluster_config_for(source, "127.0.0.1", tmp_path) == source
+    opened = yaml.safe_load(endpoints.cluster_config_for(source, "docker", tmp_path).read_text())
+    assert opened["networking"]["apiServerAddress"] == "0.0.0.0"
+    assert opened["nodes"][0]["extraPortMappings"][0]["listenAddress"] == "0.0.0.0"
+
+
+def test_kubeconfig_points_at_the_docker_host(tmp_path):
+    kubeconfig = tmp_path / "kubeconfig"
+    kubeconfig.write_text(
+        yaml.safe_dump(
+            {"clusters": [{"name": "k", "cluster": {"server": "https://0.0.0.0:41234"}}]}
+        )
+    )
+    endpoints.point_kubeconfig_at(kubeconfig, "docker")
+    cluster = yaml.safe_load(kubeconfig.read_text())["clusters"][0]["cluster"]
+    assert cluster == {"server": "https://docker:41234", "tls-server-name": "localhost"}
+
+
+def test_ports_come_from_the_manifests_and_the_cluster_config(tmp_path):
+    config = tmp_path / "cluster.yaml"
+    config.write_text(yaml.safe_dump(CLUSTER))
+    service = {
+        "kind": "Service",
+        "metadata": {"namespace": "traefik", "name": "traefik"},
+        "spec": {"ports": [{"name": "web", "nodePort": 30080}]},
+    }
+    node_port = endpoints.node_port([service], "traefik", "traefik", "web")
+    assert endpoints.host_port(config, node_port) == 8080
+    with pytest.raises(LookupError, match="no host port"):
+        endpoints.host_port(config, 30090)
+    with pytest.raises(LookupError, match="nodePort named 'admin'"):
+        endpoints.node_port([service], "traefik", "traefik", "admin")

@@ -1,0 +1,66 @@
+"""The load generator against a real HTTP server on loopback."""
+
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from kindlab.ingress import IngressClient
+from kindlab.traffic import TrafficGenerator, traffic
+
+pytestmark = pytest.mark.unit
+
+
+class Handler(BaseHTTPRequestHandler):
+    counter = 0
+
+    def do_GET(self):
+        type(self).counter += 1
+        failing = self.headers["Host"] != "app.test" or type(self).counter % 5 == 0
+        self.send_response(502 if failing else 200)
+        self.send_header("X-Served-By", f"pod-{self.counter % 3}")
+        self.send_header("X-App-Version", "v1")
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"ok")
+
+    def log_message(self, *args):
+        pass
+
+
+@pytest.fixture
+def server():
+    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{httpd.server_port}"
+    httpd.shutdown()
+
+
+def test_records_every_request_with_pod_version_and_failures(server):
+    client = IngressClient(server, "app.test")
+    done = threading.Event()
+    with traffic(client, rate=100) as report:
+        done.wait(0.5)
+    assert 30 <= report.sent <= 70
+    assert len(report.failed) == pytest.approx(report.sent / 5, abs=2)
+    assert report.pods <= {"pod-0", "pod-1", "pod-2"} and len(report.pods) >= 2
+    assert set(report.versions()) == {"v1"}
+    summary = report.summary()
+    assert summary["failed"] == len(report.failed)
+    assert summary["failure_samples"][0].startswith("502")
+
+
+def test_connection_errors_count_as_failures():
+    client = IngressClient("http://127.0.0.1:9", "app.test")
+    done = threading.Event()
+    with traffic(client, rate=20) as report:
+        done.wait(0.3)
+    assert report.sent > 0 and len(report.failed) == report.sent
+    assert report.availability == 0.0
+
+
+@pytest.mark.parametrize("rate", [0, -1, 10_000])
+def test_rate_is_bounded(rate):
+    with pytest.raises(ValueError, match="rate must be"):
+        TrafficGenerator(IngressClient("http://127.0.0.1:9", "x"), rate=rate)
