@@ -60,6 +60,9 @@ def main(argv: list[str] | None = None) -> int:
     except DockerUnavailable as exc:
         print(f"kindlab: Docker is required: {exc}", file=sys.stderr)
         return 2
+    except stack.PortTaken as exc:
+        print(f"kindlab: cannot create the cluster: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

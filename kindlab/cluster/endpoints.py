@@ -61,6 +61,16 @@ def host_port(cluster_config: Path, node_port: int) -> int:
     raise LookupError(f"{cluster_config} maps no host port to node port {node_port}")
 
 
+def mapped_host_ports(cluster_config: Path) -> list[tuple[str, int]]:
+    """Every (listenAddress, hostPort) the cluster config publishes."""
+    config = yaml.safe_load(cluster_config.read_text())
+    return [
+        (mapping.get("listenAddress", "0.0.0.0"), int(mapping["hostPort"]))
+        for node in config.get("nodes", [])
+        for mapping in node.get("extraPortMappings", [])
+    ]
+
+
 def node_port(objects: list[dict], namespace: str, service: str, port_name: str) -> int:
     """A Service's nodePort, read from the rendered manifests (they are the source of truth)."""
     for obj in objects:

@@ -6,6 +6,8 @@ server-side applied, images already in the node are not loaded again.
 
 from __future__ import annotations
 
+import socket
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -68,6 +70,63 @@ def cluster_exists(platform: ClusterPlatform, name: str) -> bool:
     return name in listing.split()
 
 
+class PortTaken(RuntimeError):
+    """A host port the cluster config maps is in use; the message names who holds it."""
+
+
+def ensure_ports_free(config: Path) -> None:
+    """Fail before kind does, with a message that says which port and which container."""
+    for address, port in endpoints.mapped_host_ports(config):
+        with socket.socket() as probe:
+            try:
+                probe.bind((address, port))
+            except OSError:
+                holders = _containers_publishing(port)
+                who = f"container {', '.join(holders)}" if holders else "another program"
+                raise PortTaken(
+                    f"{address}:{port} is taken by {who}; free it (e.g. `tox -e down -- --name "
+                    f"<cluster>`) or change the hostPort in {config}"
+                ) from None
+
+
+def _containers_publishing(port: int) -> list[str]:
+    listing = subprocess.run(
+        ["docker", "ps", "--filter", f"publish={port}", "--format", "{{.Names}}"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return listing.stdout.split()
+
+
+def _reusable(platform: ClusterPlatform, name: str) -> bool:
+    """An existing cluster is reused only if its node runs; its kubeconfig is re-exported.
+
+    A host restart (or CI ending our processes) leaves the node container stopped, and a
+    fresh checkout has no kubeconfig for it: both would otherwise break pytest-kind's reuse.
+    """
+    if not cluster_exists(platform, name):
+        return False
+    node = f"{name}-control-plane"
+    probe = run(["docker", "inspect", "--format", "{{.State.Running}}", node])
+    if probe.strip() != "true":
+        say(f"cluster {name!r} exists but its node {node} is not running: recreating it")
+        run([platform.kind, "delete", "cluster", "--name", name])
+        return False
+    run(
+        [
+            platform.kind,
+            "export",
+            "kubeconfig",
+            "--name",
+            name,
+            "--kubeconfig",
+            kubeconfig_path(name),
+        ]
+    )
+    return True
+
+
 def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> LabCluster:
     """Create the kind cluster, or reuse the one of that name, and wait until it can schedule."""
     address = endpoints.docker_host_address()
@@ -81,7 +140,10 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
         kind_path=platform.kind,
         kubectl_path=platform.kubectl,
     )
-    verb = "Reusing" if cluster_exists(platform, name) else "Creating"
+    reuse = _reusable(platform, name)
+    if not reuse:
+        ensure_ports_free(config)
+    verb = "Reusing" if reuse else "Creating"
     with step(f"{verb} kind cluster {name!r} (node image {platform.node_image})"):
         cluster.create(config_file=config)
         endpoints.point_kubeconfig_at(kubeconfig_path(name), address)

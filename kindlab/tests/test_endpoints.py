@@ -1,7 +1,10 @@
+import socket
+
 import pytest
 import yaml
 
 from kindlab.cluster import endpoints
+from kindlab.cluster.stack import PortTaken, ensure_ports_free
 
 pytestmark = pytest.mark.unit
 
@@ -66,3 +69,17 @@ def test_ports_come_from_the_manifests_and_the_cluster_config(tmp_path):
         endpoints.host_port(config, 30090)
     with pytest.raises(LookupError, match="nodePort named 'admin'"):
         endpoints.node_port([service], "traefik", "traefik", "admin")
+
+
+def test_mapped_ports_and_a_taken_port_is_named(tmp_path):
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        holder.listen()
+        port = holder.getsockname()[1]
+        config = tmp_path / "cluster.yaml"
+        mapping = {"containerPort": 30080, "hostPort": port, "listenAddress": "127.0.0.1"}
+        config.write_text(yaml.safe_dump({"nodes": [{"extraPortMappings": [mapping]}]}))
+        assert endpoints.mapped_host_ports(config) == [("127.0.0.1", port)]
+        with pytest.raises(PortTaken, match=f"127.0.0.1:{port} is taken"):
+            ensure_ports_free(config)
+    ensure_ports_free(config)
