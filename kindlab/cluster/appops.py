@@ -11,9 +11,8 @@ import json
 from kubernetes.client import V1Pod
 
 from kindlab.cluster import waits
-from kindlab.cluster.apply import apply_objects, render
 from kindlab.cluster.kube import Kube
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE, APP_OVERLAY, APP_SELECTOR
+from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE, APP_SELECTOR, apply_app_overlay
 
 CONTAINER = "app"
 VERSION_LABEL = "app.kubernetes.io/version"
@@ -102,16 +101,6 @@ def inject_fault(kube: Kube, pod: str, **changes: object) -> dict:
 
 
 def restore(kube: Kube) -> None:
-    """Back to the kind overlay exactly as committed, then wait for the rollout.
-
-    Server-side apply alone would keep fields that other managers added (an env var, a
-    progress deadline), so the Deployment is replaced whole; everything else is applied.
-    """
-    objects = render(kube, APP_OVERLAY)
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
-    apply_objects(kube, [o for o in objects if o is not deployment])
-    current = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
-    deployment["metadata"]["resourceVersion"] = current.metadata.resource_version
-    resource = kube.dynamic.resources.get(api_version="apps/v1", kind="Deployment")
-    resource.replace(body=deployment, namespace=APP_NAMESPACE)
+    """Back to the kind overlay exactly as committed, then wait for the rollout."""
+    apply_app_overlay(kube)
     wait_rolled_out(kube)

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import requests
+from kubernetes.client.exceptions import ApiException
 from pytest_kind import KindCluster
 
 from kindlab import appimage
 from kindlab.cluster import endpoints, waits
-from kindlab.cluster.apply import apply_kustomization, render
+from kindlab.cluster.apply import apply_kustomization, apply_objects, render
 from kindlab.cluster.kube import Kube, connect
 from kindlab.cluster.platform import ClusterPlatform
 from kindlab.ingress import IngressClient
@@ -196,7 +197,7 @@ def deploy_app(lab: LabCluster, image: str) -> None:
     """The kind overlay applied with the image loaded into the node, rollout complete."""
     lab.load_image(image)
     with step("Deploying the app (k8s/overlays/kind)"):
-        apply_kustomization(lab.kube, APP_OVERLAY)
+        apply_app_overlay(lab.kube)
         waits.wait_for(
             waits.deployment_rolled_out(lab.kube, APP_NAMESPACE, APP_NAME), "app rollout", 300
         )
@@ -214,6 +215,27 @@ def wait_until_routed(urls: Endpoints) -> None:
         return status == 200, f"GET /health via {urls.ingress_host} -> {status}"
 
     waits.wait_for(routed, "the ingress to route to the app", timeout=120)
+
+
+def apply_app_overlay(kube: Kube) -> None:
+    """The kind overlay exactly as committed, whatever a test or a learner changed before.
+
+    Server-side apply alone would keep fields that other managers added (an env var, a
+    progress deadline), so an existing Deployment is replaced whole; the rest is applied.
+    """
+    objects = render(kube, APP_OVERLAY)
+    deployment = next(o for o in objects if o["kind"] == "Deployment")
+    apply_objects(kube, [o for o in objects if o is not deployment])
+    resource = kube.dynamic.resources.get(api_version="apps/v1", kind="Deployment")
+    try:
+        current = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
+    except ApiException as exc:
+        if exc.status != 404:
+            raise
+        apply_objects(kube, [deployment])
+        return
+    deployment["metadata"]["resourceVersion"] = current.metadata.resource_version
+    resource.replace(body=deployment, namespace=APP_NAMESPACE)
 
 
 def app_ingress_host(kube: Kube) -> str:
