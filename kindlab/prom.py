@@ -24,13 +24,18 @@ class Prometheus:
             raise PrometheusError(f"{path} {params}: {body.get('error', response.text[:200])}")
         return body["data"]
 
-    def query(self, expr: str) -> list[dict]:
-        """An instant vector query; a list of {"metric": labels, "value": [ts, "v"]}."""
-        return self._get("/api/v1/query", query=expr)["result"]
+    def query(self, expr: str, at: float | None = None) -> list[dict]:
+        """An instant vector query; a list of {"metric": labels, "value": [ts, "v"]}.
 
-    def scalar(self, expr: str) -> float | None:
+        `at` (Unix seconds) evaluates at that instant, so two expressions can be compared on
+        exactly the same data; the default is now.
+        """
+        params = {"query": expr} if at is None else {"query": expr, "time": at}
+        return self._get("/api/v1/query", **params)["result"]
+
+    def scalar(self, expr: str, at: float | None = None) -> float | None:
         """The single value of a query that yields one series, or None when it yields none."""
-        result = self.query(expr)
+        result = self.query(expr, at)
         if not result:
             return None
         if len(result) > 1:

@@ -22,7 +22,7 @@ from kindlab.airgap.debian import debian_image
 from kindlab.airgap.nodeimage import node_image
 from kindlab.cache import cache_root
 from kindlab.docker_engine import DockerUnavailable, ensure_docker
-from kindlab.progress import say, step
+from kindlab.progress import run, say, step
 from kindlab.versions import REPO_ROOT, pins
 
 COMPONENTS: tuple[tuple[str, Callable[[], object]], ...] = (
@@ -41,7 +41,22 @@ COMPONENTS: tuple[tuple[str, Callable[[], object]], ...] = (
 )
 
 
-def build_all(report_path: Path) -> dict:
+def measure_cluster_create(kind: Path, node_image: str) -> float:
+    """Seconds from `kind create cluster` to a Ready node, on a throwaway cluster.
+
+    No config file, hence no host port mappings: it can run beside a lab cluster.
+    """
+    name = "kindlab-bench"
+    run([kind, "delete", "cluster", "--name", name])
+    started = time.monotonic()
+    try:
+        run([kind, "create", "cluster", "--name", name, "--image", node_image, "--wait", "5m"])
+        return round(time.monotonic() - started, 1)
+    finally:
+        run([kind, "delete", "cluster", "--name", name])
+
+
+def build_all(report_path: Path, measure_cluster: bool = False) -> dict:
     timings: dict[str, float] = {}
     results: dict[str, str] = {}
     started = time.monotonic()
@@ -59,6 +74,11 @@ def build_all(report_path: Path) -> dict:
         "seconds_total": round(time.monotonic() - started, 2),
         "artefacts": results,
     }
+    if measure_cluster:
+        with step("Measuring cluster creation (throwaway cluster kindlab-bench)"):
+            report["cluster_create_seconds"] = measure_cluster_create(
+                binaries.kind_binary(), results["node-image"]
+            )
     report_path.parent.mkdir(parents=True, exist_ok=True)
     report_path.write_text(json.dumps(report, indent=2) + "\n")
     return report
@@ -72,9 +92,14 @@ def main(argv: list[str] | None = None) -> int:
         default=REPO_ROOT / "reports" / "airgap-build.json",
         help="where to write the timing report (JSON)",
     )
+    parser.add_argument(
+        "--measure-cluster",
+        action="store_true",
+        help="also time `kind create cluster` to a Ready node with the built node image",
+    )
     args = parser.parse_args(argv)
     try:
-        report = build_all(args.report)
+        report = build_all(args.report, args.measure_cluster)
     except DockerUnavailable as exc:
         say(f"cannot build the air-gapped cluster: {exc}")
         return 1

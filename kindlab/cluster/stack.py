@@ -128,6 +128,34 @@ def _reusable(platform: ClusterPlatform, name: str) -> bool:
     return True
 
 
+class ClusterNotFound(LookupError):
+    """No running kind cluster of that name (or no kubeconfig for it) on this Docker host."""
+
+
+def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> LabCluster:
+    """The running cluster `name`, as start_cluster returns it, without creating or loading.
+
+    Tools that act on a lab someone already brought up (`labctl`) must not create a cluster
+    as a side effect, so a missing cluster is an error that says how to make one.
+    """
+    kubeconfig = kubeconfig_path(name)
+    if not cluster_exists(platform, name):
+        raise ClusterNotFound(f"no kind cluster named {name!r} is running")
+    if not kubeconfig.is_file():
+        raise ClusterNotFound(f"cluster {name!r} runs, but its kubeconfig {kubeconfig} is missing")
+    address = endpoints.docker_host_address()
+    config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, kubeconfig.parent)
+    cluster = KindCluster(
+        name,
+        kubeconfig=kubeconfig,
+        image=platform.node_image,
+        kind_path=platform.kind,
+        kubectl_path=platform.kubectl,
+    )
+    kube = connect(kubeconfig, platform.kubectl)
+    return LabCluster(name, platform, cluster, kube, address, config)
+
+
 def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> LabCluster:
     """Create the kind cluster, or reuse the one of that name, and wait until it can schedule."""
     address = endpoints.docker_host_address()
@@ -178,6 +206,23 @@ def deploy_addons(lab: LabCluster, with_grafana: bool = False) -> Endpoints:
                 waits.deployment_rolled_out(lab.kube, "monitoring", "grafana"), "grafana", 300
             )
             grafana_url = _url(lab, grafana_objects, "monitoring", "grafana")
+    return Endpoints(
+        ingress=_url(lab, objects, "traefik", "traefik"),
+        ingress_host=app_ingress_host(lab.kube),
+        prometheus=_url(lab, objects, "monitoring", "prometheus"),
+        grafana=grafana_url,
+    )
+
+
+def addon_endpoints(lab: LabCluster) -> Endpoints:
+    """The URLs deploy_addons returns, for add-ons that are already applied (nothing changes)."""
+    objects = render(lab.kube, ADDONS)
+    grafana_url = None
+    grafana = lab.kube.core.list_namespaced_service(
+        "monitoring", field_selector="metadata.name=grafana"
+    )
+    if grafana.items:
+        grafana_url = _url(lab, render(lab.kube, GRAFANA), "monitoring", "grafana")
     return Endpoints(
         ingress=_url(lab, objects, "traefik", "traefik"),
         ingress_host=app_ingress_host(lab.kube),
