@@ -23,10 +23,10 @@ from kindlab.airgap.dockerimages import image_labels, pull
 from kindlab.cluster import appops, diagnostics, stack
 from kindlab.cluster.platform import ClusterPlatform, resolve_platform
 from kindlab.cluster.stack import DEFAULT_CLUSTER_NAME
-from kindlab.docker_engine import DockerUnavailable, ensure_docker
 from kindlab.ingress import IngressClient
 from kindlab.progress import run, say
 from kindlab.prom import Prometheus
+from kindlab.testing import require_docker
 from kindlab.versions import REPO_ROOT, pins
 
 ARTIFACTS = REPO_ROOT / "e2e-artifacts"
@@ -69,12 +69,7 @@ def run_report() -> Iterator[RunReport]:
 
 @pytest.fixture(scope="session")
 def cluster_platform(pytestconfig: pytest.Config) -> ClusterPlatform:
-    try:
-        ensure_docker()
-    except DockerUnavailable as exc:
-        if os.environ.get("CI"):
-            pytest.fail(f"CI must run e2e on a real cluster, but Docker is unavailable: {exc}")
-        pytest.skip(f"no kind cluster can be made here: Docker is unavailable ({exc})")
+    require_docker("a kind cluster")
     platform = resolve_platform(pytestconfig.getoption("airgap"))
     overrides = {
         "kind": pytestconfig.getoption("kind_bin"),

@@ -13,8 +13,8 @@ import requests
 
 from kindlab.airgap.base_images import python_base_image
 from kindlab.appimage import build_app_image
-from kindlab.docker_engine import DockerUnavailable, ensure_docker
 from kindlab.progress import say
+from kindlab.testing import require_docker
 
 SMOKE_TAG = "kindlab/app:smoke"
 SMOKE_VERSION = "0.0.0-smoke"
@@ -44,10 +44,7 @@ def docker(*args: str, check: bool = True) -> str:
 
 @pytest.fixture(scope="session")
 def app_image() -> BuiltImage:
-    try:
-        ensure_docker()
-    except DockerUnavailable as exc:
-        pytest.skip(f"Docker is not available on this machine: {exc}")
+    require_docker("the image smoke tier")
     base = python_base_image()
     image_id = build_app_image(SMOKE_TAG, SMOKE_VERSION, base)
     size_mb = int(docker("image", "inspect", "--format", "{{.Size}}", image_id)) / 1e6
