@@ -15,6 +15,7 @@ from kindlab.airgap.debian import debian_image
 from kindlab.airgap.dockerimages import (
     build_dockerfile_image,
     digest,
+    image_id,
     import_files_image,
     is_current,
 )
@@ -39,7 +40,11 @@ def debian_based_image(ref: str, recipe: str, files: dict[str, Path], args: dict
     recipe_dir = IMAGES_DIR / recipe
     build_args = {"BASE_IMAGE": base, **args}
     key = digest(
-        ref, recipe_dir, *files.values(), *sorted(f"{k}={v}" for k, v in build_args.items())
+        ref,
+        recipe_dir,
+        image_id(base),
+        *files.values(),
+        *sorted(f"{k}={v}" for k, v in build_args.items()),
     )
     if is_current(ref, key):
         return ref

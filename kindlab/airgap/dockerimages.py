@@ -29,6 +29,11 @@ def image_labels(ref: str) -> dict[str, str] | None:
     return json.loads(probe.stdout.strip() or "null") or {}
 
 
+def image_id(ref: str) -> str:
+    """The content ID, so keys change when a base image is rebuilt under the same tag."""
+    return run(["docker", "image", "inspect", "--format", "{{.Id}}", ref]).strip()
+
+
 def pull(ref: str) -> bool:
     """Try the registry once; on air-gapped hosts this fails within milliseconds."""
     return (

@@ -16,7 +16,13 @@ from pathlib import Path
 from kindlab.airgap import binaries
 from kindlab.airgap.cluster_images import control_plane_images
 from kindlab.airgap.debian import debian_image
-from kindlab.airgap.dockerimages import KEY_LABEL, build_dockerfile_image, digest, is_current
+from kindlab.airgap.dockerimages import (
+    KEY_LABEL,
+    build_dockerfile_image,
+    digest,
+    image_id,
+    is_current,
+)
 from kindlab.progress import CommandError, run, say
 from kindlab.versions import pin
 
@@ -36,7 +42,15 @@ def node_image() -> str:
     k8s = binaries.kubernetes_binaries()
     preload = control_plane_images()
     pause = binaries.kubeadm_image_refs()["pause"]
-    key = digest(ref, NODE_DIR, *(k8s / b for b in NODE_BINARIES), *preload, _image_ids(preload))
+    base = debian_image()
+    key = digest(
+        ref,
+        NODE_DIR,
+        image_id(base),
+        *(k8s / b for b in NODE_BINARIES),
+        *preload,
+        *(image_id(image) for image in preload),
+    )
     if is_current(ref, key):
         return ref
     stage = f"{ref}-stage"
@@ -47,18 +61,13 @@ def node_image() -> str:
         for name in NODE_BINARIES:
             shutil.copy2(k8s / name, context / "bin" / name)
         build_args = {
-            "BASE_IMAGE": debian_image(),
+            "BASE_IMAGE": base,
             "KUBERNETES_VERSION": pin("KUBERNETES_VERSION"),
             "PAUSE_IMAGE": pause,
         }
         build_dockerfile_image(stage, context, build_args, key)
     _commit_with_preloaded_images(stage, ref, preload, key)
     return ref
-
-
-def _image_ids(refs: list[str]) -> str:
-    out = run(["docker", "image", "inspect", "--format", "{{.Id}}", *refs])
-    return out.replace("\n", ",")
 
 
 def _commit_with_preloaded_images(stage: str, ref: str, images: list[str], key: str) -> None:
