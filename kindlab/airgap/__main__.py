@@ -33,6 +33,8 @@ COMPONENTS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("coredns", binaries.coredns_binary),
     ("traefik", binaries.traefik_binary),
     ("pause", binaries.pause_binary),
+    ("crictl", binaries.crictl_binary),
+    ("prometheus", binaries.prometheus_binary),
     ("debian-base-image", debian_image),
     ("python-base-image", python_base_image),
     ("control-plane-images", control_plane_images),

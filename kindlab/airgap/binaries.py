@@ -139,3 +139,18 @@ def prometheus_binary() -> Path:
         ),
     )
     return build_module(build) / "prometheus"
+
+
+def crictl_binary() -> Path:
+    """kind's `load` and `export logs` run crictl inside the node; it tracks Kubernetes minors."""
+    minor = pin("KUBERNETES_VERSION").lstrip("v").split(".")[1]
+    stamp = "sigs.k8s.io/cri-tools/pkg/version"
+    version = f"v1.{minor}.0"
+    build = ModuleBuild(
+        name="crictl",
+        module="sigs.k8s.io/cri-tools",
+        version=version,
+        packages=("sigs.k8s.io/cri-tools/cmd/crictl",),
+        ldflags=(f"-X {stamp}.Version={version}",),
+    )
+    return build_module(build) / "crictl"

@@ -40,6 +40,7 @@ def node_image() -> str:
     """Build (once per input change) and return the air-gapped node image reference."""
     ref = node_image_ref()
     k8s = binaries.kubernetes_binaries()
+    node_binaries = [k8s / name for name in NODE_BINARIES] + [binaries.crictl_binary()]
     preload = control_plane_images()
     pause = binaries.kubeadm_image_refs()["pause"]
     base = debian_image()
@@ -47,7 +48,7 @@ def node_image() -> str:
         ref,
         NODE_DIR,
         image_id(base),
-        *(k8s / b for b in NODE_BINARIES),
+        *node_binaries,
         *preload,
         *(image_id(image) for image in preload),
     )
@@ -58,8 +59,8 @@ def node_image() -> str:
         context = Path(tmp)
         shutil.copytree(NODE_DIR, context, dirs_exist_ok=True)
         (context / "bin").mkdir()
-        for name in NODE_BINARIES:
-            shutil.copy2(k8s / name, context / "bin" / name)
+        for binary in node_binaries:
+            shutil.copy2(binary, context / "bin" / binary.name)
         build_args = {
             "BASE_IMAGE": base,
             "KUBERNETES_VERSION": pin("KUBERNETES_VERSION"),

@@ -17,7 +17,7 @@ from pytest_kind import KindCluster
 
 from kindlab.airgap import binaries
 from kindlab.airgap.cluster_images import addon_images
-from kindlab.airgap.nodeimage import node_image
+from kindlab.airgap.nodeimage import node_image, node_image_ref
 from kindlab.cache import component_dir
 from kindlab.progress import say
 from kindlab.versions import pin
@@ -77,6 +77,23 @@ def resolve_platform(airgap: bool | None = None) -> ClusterPlatform:
         node_image=pin("KIND_NODE_IMAGE"),
         preload_images=(),
     )
+
+
+def resolve_tools(airgap: bool | None = None) -> ClusterPlatform:
+    """kind and kubectl for acting on a cluster that already runs (labctl).
+
+    Unlike resolve_platform, no node or add-on image is built or even looked up: those only
+    matter when a cluster is created, and checking a lab must not start a long build.
+    """
+    if wants_airgap(airgap):
+        return ClusterPlatform(
+            airgap=True,
+            kind=binaries.kind_binary(),
+            kubectl=binaries.kubectl_binary(),
+            node_image=node_image_ref(),
+            preload_images=(),
+        )
+    return resolve_platform(airgap=False)
 
 
 def _online_without_go() -> ClusterPlatform:
