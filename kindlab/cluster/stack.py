@@ -103,8 +103,9 @@ def _containers_publishing(port: int) -> list[str]:
 def _reusable(platform: ClusterPlatform, name: str) -> bool:
     """An existing cluster is reused only if its node runs; its kubeconfig is re-exported.
 
-    A host restart (or CI ending our processes) leaves the node container stopped, and a
-    fresh checkout has no kubeconfig for it: both would otherwise break pytest-kind's reuse.
+    A host restart (or CI ending our processes) leaves the node container stopped or broken,
+    and a fresh checkout has no kubeconfig for it: all would otherwise break pytest-kind's
+    reuse, so such a cluster is deleted and made anew.
     """
     if not cluster_exists(platform, name):
         return False
@@ -125,6 +126,25 @@ def _reusable(platform: ClusterPlatform, name: str) -> bool:
             kubeconfig_path(name),
         ]
     )
+    if not _api_ready(platform, name):
+        say(f"cluster {name!r} runs but its API server never became ready: recreating it")
+        run([platform.kind, "delete", "cluster", "--name", name])
+        return False
+    return True
+
+
+def _api_ready(platform: ClusterPlatform, name: str, timeout: float = 90) -> bool:
+    """A node restarted by Docker can come back broken (e.g. a new IP): probe /readyz."""
+    kube = connect(kubeconfig_path(name), platform.kubectl)
+
+    def ready() -> tuple[bool, str]:
+        answer = kube.kubectl("get", "--raw", "/readyz", "--request-timeout=5s", check=False)
+        return answer.strip() == "ok", f"/readyz -> {answer.strip() or 'no answer'}"
+
+    try:
+        waits.wait_for(ready, f"the API server of {name!r}", timeout=timeout, interval=2)
+    except waits.WaitTimeout:
+        return False
     return True
 
 
