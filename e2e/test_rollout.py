@@ -19,6 +19,7 @@ pytestmark = pytest.mark.e2e
 RATE = 25.0
 MIN_RATE = 20.0
 AFTER_ROLLOUT_SAMPLE = 30
+REPLICAS = 3
 
 
 def _versions_after_rollout(kube, ingress, version: str) -> set[str]:
@@ -28,10 +29,13 @@ def _versions_after_rollout(kube, ingress, version: str) -> set[str]:
 
 
 def _roll(kube, ingress, action) -> tuple[dict, float]:
+    """Traffic from before the change until the last old pod has exited, not just until the
+    Deployment reports complete: old pods drain and stop after that."""
     started = time.monotonic()
     with traffic(ingress, rate=RATE) as report:
         action()
         appops.wait_rolled_out(kube)
+        waits.wait_for(appops.settled(kube, REPLICAS), "old pods to exit", timeout=180)
     return report, time.monotonic() - started
 
 
@@ -68,6 +72,7 @@ def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_repor
         stalled_after = time.monotonic() - started
         appops.rollout_undo(kube)
         appops.wait_rolled_out(kube)
+        waits.wait_for(appops.settled(kube, REPLICAS), "the stuck pod to go", timeout=180)
     run_report.record(
         "bad_rollout", deadline_exceeded_after_seconds=round(stalled_after, 1), **report.summary()
     )

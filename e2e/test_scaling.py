@@ -39,5 +39,6 @@ def test_scale_out_then_in(restore_app, ingress, prom, run_report):
         appops.scale(kube, 2)
         appops.wait_rolled_out(kube)
         waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 2), "2 endpoints")
+        waits.wait_for(appops.settled(kube, 2), "removed pods to exit", timeout=180)
     run_report.record("scale_in", **report.summary())
     assert report.failed == [], report.summary()

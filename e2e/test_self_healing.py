@@ -26,6 +26,7 @@ def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report)
             waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), "replacement pod"
         )
         healed = time.monotonic() - started
+        waits.wait_for(appops.settled(kube, REPLICAS), f"{victim} to exit", timeout=180)
     names = {p.metadata.name for p in appops.live_pods(kube)}
     run_report.record("pod_deleted", heal_seconds=round(healed, 1), **report.summary())
     assert victim not in names and len(names) == REPLICAS

@@ -74,6 +74,22 @@ def only_release_left(kube: Kube, version: str) -> waits.Condition:
     return check
 
 
+def settled(kube: Kube, replicas: int) -> waits.Condition:
+    """Exactly `replicas` pods exist and none is terminating: every drained pod has exited.
+
+    A rollout is "complete" while old pods still serve their preStop pause and then shut down;
+    traffic checks must last until those shutdowns are over, or they miss the risky moment.
+    """
+
+    def check() -> tuple[bool, str]:
+        pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
+        terminating = sum(1 for p in pods if p.metadata.deletion_timestamp is not None)
+        done = len(pods) == replicas and terminating == 0
+        return done, f"{len(pods)} pods, {terminating} terminating (want {replicas}, 0)"
+
+    return check
+
+
 def live_pods(kube: Kube) -> list[V1Pod]:
     """App pods that are not being deleted, oldest first."""
     pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
