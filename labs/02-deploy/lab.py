@@ -1,0 +1,89 @@
+"""Lab 2: deploy to the kind cluster. The start state has no app at all: its namespace is
+gone and its image is not in the node. The learner loads the image, applies the kind overlay,
+watches the rollout and reaches the app through the ingress."""
+
+from __future__ import annotations
+
+from kubernetes.client.exceptions import ApiException
+
+from kindlab.airgap.dockerimages import image_labels
+from kindlab.cluster import stack
+from kindlab.cluster.apply import render
+from kindlab.cluster.stack import APP_NAMESPACE, APP_OVERLAY, APP_TAG
+from labs import actions, checks
+from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
+from labs.session import Session
+
+IMAGE = actions.app_image(APP_TAG)
+
+
+def start(session: Session) -> None:
+    actions.set_lab_rules(session, None)
+    actions.delete_app_namespace(session)
+    actions.remove_image_from_nodes(session, IMAGE)
+    actions.prepare_workspace(session, LAB)
+
+
+def solve(session: Session) -> None:
+    if image_labels(IMAGE) is None:
+        stack.build_app_image(APP_TAG)
+    stack.deploy_app(session.lab, IMAGE)
+    stack.wait_until_routed(session.urls)
+
+
+def image_in_node(ctx: CheckContext) -> Verdict:
+    nodes = actions.node_names(ctx.session)
+    if not actions.node_has_image(ctx.session, IMAGE):
+        where = "Docker has it" if image_labels(IMAGE) else "Docker does not have it either"
+        return failed(f"{IMAGE} is not in the node {', '.join(nodes)} ({where})")
+    return passed(f"{IMAGE} is in node {', '.join(nodes)}")
+
+
+def namespace_exists(ctx: CheckContext) -> Verdict:
+    try:
+        namespace = ctx.session.kube.core.read_namespace(APP_NAMESPACE)
+    except ApiException as exc:
+        if exc.status == 404:
+            return failed(f"there is no namespace {APP_NAMESPACE}: nothing is applied yet")
+        raise
+    if namespace.metadata.deletion_timestamp:
+        return failed(f"namespace {APP_NAMESPACE} is being deleted; wait and apply again")
+    return passed(f"namespace {APP_NAMESPACE} exists")
+
+
+def overlay_applied(ctx: CheckContext) -> Verdict:
+    kube = ctx.session.kube
+    missing, found = [], []
+    for obj in render(kube, APP_OVERLAY):
+        kind, meta = obj["kind"], obj["metadata"]
+        resource = kube.dynamic.resources.get(api_version=obj["apiVersion"], kind=kind)
+        namespace = meta.get("namespace") if resource.namespaced else None
+        try:
+            resource.get(name=meta["name"], namespace=namespace)
+        except Exception:
+            missing.append(f"{kind}/{meta['name']}")
+            continue
+        found.append(kind)
+    if missing:
+        return failed(f"not in the cluster: {', '.join(missing)}")
+    return passed(f"all {len(found)} objects exist: {', '.join(found)}")
+
+
+def health(ctx: CheckContext) -> Verdict:
+    return checks.ingress_routed(ctx, "/health")
+
+
+LAB = Lab(
+    number=2,
+    slug="02-deploy",
+    title="Deploy to the kind cluster",
+    start=start,
+    solve=solve,
+    steps=(
+        Step(f"image {IMAGE} is in the cluster's node", image_in_node, hint=1),
+        Step(f"namespace {APP_NAMESPACE} exists", namespace_exists, hint=2),
+        Step("every object of k8s/overlays/kind exists", overlay_applied, hint=2),
+        Step("rollout complete: every pod Ready", checks.rollout_complete, hint=3),
+        Step("GET /health through the ingress answers 200", health, hint=3),
+    ),
+)

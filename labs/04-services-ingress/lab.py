@@ -1,0 +1,130 @@
+"""Lab 4: Services and Ingress. The pods are fine; the Service selects a label they do not
+carry, forwards to a port nothing listens on, and the Ingress names a Service port that does
+not exist. Each shows up as a different symptom at http://app.localtest.me:8080/."""
+
+from __future__ import annotations
+
+from kubernetes.client.exceptions import ApiException
+
+from kindlab.cluster import waits
+from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from labs import actions, checks
+from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
+from labs.session import Session
+
+
+def start(session: Session) -> None:
+    actions.baseline(session)
+    workspace = actions.prepare_workspace(session, LAB)
+    kube = session.kube
+    actions.delete_if_present(kube, "v1", "Service", APP_NAME)
+    actions.delete_if_present(kube, "networking.k8s.io/v1", "Ingress", APP_NAME)
+    actions.kubectl_apply(session, workspace)
+
+
+def solve(session: Session) -> None:
+    actions.kubectl_apply(session, LAB.folder / "solution")
+
+
+def _service(ctx: CheckContext) -> object:
+    try:
+        return ctx.session.kube.core.read_namespaced_service(APP_NAME, APP_NAMESPACE)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise StepFailed(f"there is no Service {APP_NAME} in {APP_NAMESPACE}") from None
+        raise
+
+
+def service_exists(ctx: CheckContext) -> Verdict:
+    service = _service(ctx)
+    return passed(f"Service {APP_NAME} ({service.spec.type}, {service.spec.cluster_ip})")
+
+
+def selector_matches(ctx: CheckContext) -> Verdict:
+    selector = _service(ctx).spec.selector or {}
+    pods = checks.current_pods(ctx.session.kube)
+    if not pods:
+        return failed("the app Deployment has no pods to select")
+    labels = pods[0].metadata.labels or {}
+    shown = ", ".join(f"{k}={v}" for k, v in selector.items()) or "nothing"
+    if not selector:
+        return failed("the Service has no selector, so no pod is ever added to it")
+    missing = {k: v for k, v in selector.items() if labels.get(k) != v}
+    if missing:
+        wrong = ", ".join(f"{k}={v}" for k, v in missing.items())
+        return failed(
+            f"the Service selects {shown}, but the app pods carry no label {wrong} "
+            f"(kubectl get pods -n {APP_NAMESPACE} --show-labels)"
+        )
+    return passed(f"the Service selects {shown}, which the app pods carry")
+
+
+def endpoints_ready(ctx: CheckContext) -> Verdict:
+    kube = ctx.session.kube
+    want = len([p for p in checks.current_pods(kube) if checks.is_ready(p)])
+    try:
+        state = waits.wait_for(
+            waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, want), "Service endpoints", 30
+        )
+    except waits.WaitTimeout as exc:
+        return failed(f"the Service does not list every Ready app pod: {exc}")
+    return passed(state)
+
+
+def target_port(ctx: CheckContext) -> Verdict:
+    ports = _service(ctx).spec.ports or []
+    by_port = {p.port: p for p in ports}
+    if 80 not in by_port:
+        return failed(f"the Service has no port 80 (it has {sorted(by_port)})")
+    target = by_port[80].target_port
+    if target not in ("http", 5000):
+        return failed(
+            f"port 80 forwards to target port {target}, where nothing listens: the app "
+            "container listens on its port named http (5000)"
+        )
+    return passed(f"port 80 forwards to target port {target}")
+
+
+def ingress_backend(ctx: CheckContext) -> Verdict:
+    networking = ctx.session.kube.dynamic.resources.get(
+        api_version="networking.k8s.io/v1", kind="Ingress"
+    )
+    try:
+        ingress = networking.get(name=APP_NAME, namespace=APP_NAMESPACE)
+    except Exception as exc:
+        raise StepFailed(f"there is no Ingress {APP_NAME} ({type(exc).__name__})") from None
+    service_ports = {p.name for p in _service(ctx).spec.ports or []} | {80}
+    host = ctx.session.urls.ingress_host
+    for rule in ingress.spec.rules or []:
+        if rule.host != host:
+            continue
+        for path in rule.http.paths:
+            backend = path.backend.service
+            port = backend.port.name or backend.port.number
+            if backend.name != APP_NAME:
+                return failed(f"{host}{path.path} goes to Service {backend.name}, not {APP_NAME}")
+            if port not in service_ports:
+                return failed(
+                    f"{host}{path.path} goes to port {port!r} of Service {APP_NAME}, which "
+                    f"has ports {sorted(str(p) for p in service_ports)}"
+                )
+            return passed(f"{host}{path.path} goes to Service {APP_NAME} port {port}")
+    return failed(f"the Ingress has no rule for host {host}")
+
+
+LAB = Lab(
+    number=4,
+    slug="04-services-ingress",
+    title="Services and Ingress: route to the app",
+    start=start,
+    solve=solve,
+    steps=(
+        Step("Service kindlab-app exists", service_exists, hint=1),
+        Step("Service selector matches the app pods' labels", selector_matches, hint=1),
+        Step("Service lists every Ready app pod as an endpoint", endpoints_ready, hint=2),
+        Step("Service port 80 forwards to the container port http (5000)", target_port, hint=2),
+        Step("Ingress sends app.localtest.me to a port the Service has", ingress_backend, hint=3),
+        Step("GET /version through the ingress answers 200", checks.ingress_routed, hint=3),
+        Step("requests through the ingress reach every app pod", checks.ingress_spread, hint=3),
+    ),
+)

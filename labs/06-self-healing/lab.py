@@ -1,0 +1,160 @@
+"""Lab 6: self-healing. The start state has no liveness probe, so a hung process is never
+restarted. With it back, the learner deletes a pod and hangs another one's liveness (PUT
+/fault), watches Kubernetes recover from both, and explains who did what in answers.yaml."""
+
+from __future__ import annotations
+
+import shutil
+from collections import Counter
+
+from kindlab.cluster import appops, waits
+from kindlab.cluster.stack import APP_NAMESPACE, APP_SELECTOR
+from labs import actions, checks
+from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
+from labs.session import Session
+
+EXPECTED_ANSWERS = {
+    "replacement_created_by": "replicaset",
+    "restarted_by": "kubelet",
+    "pod_kept_its_name": "yes",
+    "unready_pod_gets_requests": "no",
+}
+RESTART_TIMEOUT = 180
+
+
+def start(session: Session) -> None:
+    actions.reset_extras(session)
+    workspace = actions.prepare_workspace(session, LAB)
+    # A fresh Deployment: apply alone would keep the live probe (kubectl apply deletes only
+    # fields that it applied itself before), and fresh ReplicaSets carry no replacements yet.
+    actions.recreate_deployment(session, workspace)
+    appops.wait_rolled_out(session.kube)
+
+
+def solve(session: Session) -> None:
+    kube = session.kube
+    actions.kubectl_apply(session, LAB.folder / "solution")
+    appops.wait_rolled_out(kube)
+    dep = checks.deployment(kube)
+    replicas = dep.spec.replicas
+    victim = checks.current_pods(kube, dep)[0].metadata.name
+    kube.core.delete_namespaced_pod(victim, APP_NAMESPACE)
+    waits.wait_for(
+        waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, replicas), "a replacement pod"
+    )
+    pod = checks.current_pods(kube, dep)[0]
+    name, before = pod.metadata.name, appops.restart_count(pod)
+    appops.inject_fault(kube, name, hang_liveness=True)
+
+    def restarted() -> tuple[bool, str]:
+        count = appops.restart_count(kube.core.read_namespaced_pod(name, APP_NAMESPACE))
+        return count > before, f"{name} restartCount {count}"
+
+    waits.wait_for(restarted, f"the kubelet to restart {name}", RESTART_TIMEOUT)
+    waits.wait_for(
+        waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, replicas), f"{name} Ready again"
+    )
+    workspace = session.workspace(LAB.slug)
+    workspace.mkdir(parents=True, exist_ok=True)
+    shutil.copy(LAB.folder / "solution" / "answers.yaml", workspace / "answers.yaml")
+
+
+def liveness(ctx: CheckContext) -> Verdict:
+    container = checks.app_container(checks.deployment(ctx.session.kube))
+    return checks.probe_matches(container, "liveness_probe", "/health")
+
+
+def _events(ctx: CheckContext, obj: object, reason: str) -> list:
+    """Events about this very object: a recreated ReplicaSet or pod may reuse a name."""
+    selector = f"involvedObject.uid={obj.metadata.uid},reason={reason}"
+    return ctx.session.kube.core.list_namespaced_event(APP_NAMESPACE, field_selector=selector).items
+
+
+def pod_replaced(ctx: CheckContext) -> Verdict:
+    kube = ctx.session.kube
+    dep = checks.deployment(kube)
+    rs = checks.current_replicaset(kube, dep)
+    if rs is None:
+        return failed("the Deployment has no current ReplicaSet yet")
+    created = sum(e.count or 1 for e in _events(ctx, rs, "SuccessfulCreate"))
+    if created <= dep.spec.replicas:
+        return failed(
+            f"ReplicaSet {rs.metadata.name} has created {created} pods for {dep.spec.replicas} "
+            "replicas: none was replaced yet. Delete one of its pods and watch"
+        )
+    return passed(
+        f"ReplicaSet {rs.metadata.name} created {created} pods for {dep.spec.replicas} "
+        "replicas: it replaced what was deleted"
+    )
+
+
+def liveness_restart(ctx: CheckContext) -> Verdict:
+    kube = ctx.session.kube
+    pods = checks.current_pods(kube)
+    for pod in pods:
+        if not appops.restart_count(pod):
+            continue
+        kills = _events(ctx, pod, "Killing")
+        if any("liveness" in (e.message or "") for e in kills):
+            ctx.memo["restarted"] = pod.metadata.name
+            return passed(
+                f"{pod.metadata.name} was restarted {appops.restart_count(pod)} times after "
+                "failing its liveness probe"
+            )
+    return failed(
+        "no pod of the current release was restarted for a failed liveness probe yet: make one "
+        "pod's /health fail (README, step 4) and wait about 30 s"
+    )
+
+
+def recovered(ctx: CheckContext) -> Verdict:
+    kube = ctx.session.kube
+    replicas = checks.deployment(kube).spec.replicas
+    try:
+        waits.wait_for(
+            waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, replicas), "every pod Ready", 120
+        )
+    except waits.WaitTimeout as exc:
+        return failed(str(exc))
+    restarted = ctx.memo.get("restarted")
+    served: Counter[str] = Counter(
+        ctx.session.ingress.get("/version").headers.get("X-Served-By", "?") for _ in range(60)
+    )
+    if restarted and restarted not in served:
+        return failed(f"{restarted} is Ready but got none of 60 requests: {dict(served)}")
+    return passed(f"{replicas} pods Ready; {restarted} serves requests again")
+
+
+def answers(ctx: CheckContext) -> Verdict:
+    path = ctx.session.workspace(LAB.slug) / "answers.yaml"
+    given = checks.read_yaml_answers(path)
+    todo = [key for key in EXPECTED_ANSWERS if checks.is_todo(given.get(key))]
+    if todo:
+        return failed(f"answers.yaml still has TODO for: {', '.join(todo)}")
+    wrong = [key for key, want in EXPECTED_ANSWERS.items() if _word(given[key]) != want]
+    if wrong:
+        return failed(f"not quite: reconsider {', '.join(wrong)} (README, Background)")
+    return passed("all four answers are right")
+
+
+def _word(value: object) -> str:
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    return str(value).strip().lower().removesuffix(" controller")
+
+
+LAB = Lab(
+    number=6,
+    slug="06-self-healing",
+    title="Self-healing: deleted pods, hung processes",
+    start=start,
+    solve=solve,
+    steps=(
+        Step("liveness probe asks GET /health on port http", liveness, hint=1),
+        Step("rollout complete: every pod Ready", checks.rollout_complete, hint=1),
+        Step("a deleted pod was replaced by its ReplicaSet", pod_replaced, hint=2),
+        Step("a container was restarted after its liveness probe failed", liveness_restart, hint=2),
+        Step("every pod is Ready again and serves requests", recovered, hint=3),
+        Step("answers.yaml explains who recovered what", answers, hint=3),
+    ),
+)

@@ -1,0 +1,317 @@
+"""Checks several labs share: the app Deployment, its current pods, rollouts, the ingress.
+
+Each returns a Verdict in plain words, or raises StepFailed from deep inside a helper. Checks
+that wait (a rollout in progress) print progress and fail fast on states that never recover
+(CrashLoopBackOff, an image that is not in the node, OOMKilled).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import requests
+import yaml
+from kubernetes.client import V1Container, V1Deployment, V1Pod, V1ReplicaSet
+from kubernetes.client.exceptions import ApiException
+
+from kindlab.cluster import waits
+from kindlab.cluster.kube import Kube
+from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE, APP_SELECTOR
+from labs.framework import CheckContext, StepFailed, Verdict, failed, passed
+
+CONTAINER = "app"
+REVISION = "deployment.kubernetes.io/revision"
+ROLLOUT_TIMEOUT = 150
+# Pod states that no amount of waiting fixes: report them instead of timing out.
+STUCK_REASONS = {
+    "CrashLoopBackOff",
+    "ImagePullBackOff",
+    "ErrImagePull",
+    "ErrImageNeverPull",
+    "CreateContainerConfigError",
+    "CreateContainerError",
+    "InvalidImageName",
+}
+MI = 1024 * 1024
+
+
+def deployment(kube: Kube) -> V1Deployment:
+    try:
+        return kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
+    except ApiException as exc:
+        if exc.status == 404:
+            raise StepFailed(
+                f"there is no Deployment {APP_NAME} in namespace {APP_NAMESPACE}"
+            ) from None
+        raise
+
+
+def app_container(dep: V1Deployment) -> V1Container:
+    for container in dep.spec.template.spec.containers:
+        if container.name == CONTAINER:
+            return container
+    raise StepFailed(f"the Deployment has no container named {CONTAINER!r}")
+
+
+def current_replicaset(kube: Kube, dep: V1Deployment) -> V1ReplicaSet | None:
+    """The ReplicaSet of the Deployment's latest revision (what `rollout status` follows)."""
+    revision = (dep.metadata.annotations or {}).get(REVISION)
+    sets = kube.apps.list_namespaced_replica_set(APP_NAMESPACE, label_selector=APP_SELECTOR).items
+    for rs in sets:
+        owners = {o.uid for o in rs.metadata.owner_references or []}
+        if dep.metadata.uid in owners and (rs.metadata.annotations or {}).get(REVISION) == revision:
+            return rs
+    return None
+
+
+def current_pods(kube: Kube, dep: V1Deployment | None = None) -> list[V1Pod]:
+    """Live pods of the latest revision, oldest first."""
+    dep = dep or deployment(kube)
+    rs = current_replicaset(kube, dep)
+    if rs is None:
+        return []
+    pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
+    mine = [
+        p
+        for p in pods
+        if p.metadata.deletion_timestamp is None
+        and any(o.uid == rs.metadata.uid for o in p.metadata.owner_references or [])
+    ]
+    return sorted(mine, key=lambda p: p.metadata.creation_timestamp)
+
+
+def is_ready(pod: V1Pod) -> bool:
+    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
+
+
+def stuck_reason(pod: V1Pod) -> str | None:
+    """Why a pod will not become Ready by itself, if it says so."""
+    for status in pod.status.container_statuses or []:
+        waiting = status.state.waiting if status.state else None
+        if waiting and waiting.reason in STUCK_REASONS:
+            return f"{pod.metadata.name}: container {status.name} is {waiting.reason}"
+        last = status.last_state.terminated if status.last_state else None
+        if last and last.reason == "OOMKilled" and not status.ready:
+            return f"{pod.metadata.name}: container {status.name} was OOMKilled"
+    return None
+
+
+def parse_quantity(value: str | None) -> float | None:
+    """A Kubernetes quantity ("128Mi", "1G", "500m") as a plain number."""
+    if value is None:
+        return None
+    units = {
+        "Ki": 1024, "Mi": MI, "Gi": 1024 * MI, "Ti": 1024**4,
+        "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3,
+    }  # fmt: skip
+    text = str(value)
+    for suffix in sorted(units, key=len, reverse=True):
+        if text.endswith(suffix):
+            return float(text[: -len(suffix)]) * units[suffix]
+    return float(text)
+
+
+# --- steps -------------------------------------------------------------------------------
+
+
+def deployment_exists(ctx: CheckContext) -> Verdict:
+    dep = deployment(ctx.session.kube)
+    return passed(f"Deployment {APP_NAME} exists ({dep.spec.replicas} replicas wanted)")
+
+
+def rollout_complete(ctx: CheckContext, replicas: int | None = None) -> Verdict:
+    """The latest revision fully rolled out, waiting (with progress) while it still moves."""
+    kube = ctx.session.kube
+    dep = deployment(kube)
+    if replicas is not None and dep.spec.replicas != replicas:
+        return failed(f"the Deployment wants {dep.spec.replicas} replicas, expected {replicas}")
+    rolled = waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME)
+
+    def done_or_stuck() -> tuple[bool, str]:
+        done, state = rolled()
+        if done:
+            return True, state
+        for pod in current_pods(kube):
+            reason = stuck_reason(pod)
+            if reason:
+                raise StepFailed(f"the rollout cannot finish: {reason}")
+        conditions = {c.type: c for c in kube.apps.read_namespaced_deployment(
+            APP_NAME, APP_NAMESPACE).status.conditions or []}  # fmt: skip
+        progressing = conditions.get("Progressing")
+        if progressing and progressing.reason == "ProgressDeadlineExceeded":
+            raise StepFailed(f"the rollout gave up: {progressing.message}")
+        return False, state
+
+    try:
+        state = waits.wait_for(done_or_stuck, "the app rollout", ROLLOUT_TIMEOUT)
+    except waits.WaitTimeout as exc:
+        return failed(f"the rollout did not complete: {exc}")
+    return passed(f"rollout complete ({state})")
+
+
+def pods_stable(ctx: CheckContext, seconds: float = 20) -> Verdict:
+    """Every current pod Ready for `seconds` with no container restart meanwhile.
+
+    A liveness probe that fails restarts a container only after failureThreshold x period, so
+    pods that are Ready right now can still be doomed: this watches long enough to tell.
+    """
+    kube = ctx.session.kube
+    pods = current_pods(kube)
+    if not pods:
+        return failed("the latest revision has no running pods")
+    restarts = {p.metadata.name: _restarts(p) for p in pods}
+    if any(restarts.values()):
+        name, count = max(restarts.items(), key=lambda item: item[1])
+        return failed(f"{name} has restarted {count} times: {describe_last_exit(pods, name)}")
+
+    def steady() -> tuple[bool, str]:
+        now = datetime.now(UTC)
+        ages = []
+        for pod in current_pods(kube):
+            if pod.metadata.name not in restarts:
+                raise StepFailed(f"a new pod {pod.metadata.name} appeared: something replaced one")
+            if _restarts(pod):
+                raise StepFailed(f"{pod.metadata.name} restarted: {describe_last_exit([pod])}")
+            since = ready_since(pod)
+            ages.append(0.0 if since is None else (now - since).total_seconds())
+        youngest = min(ages) if ages else 0.0
+        return bool(ages) and youngest >= seconds, f"youngest pod Ready for {youngest:.0f}s"
+
+    state = waits.wait_for(steady, f"pods to stay Ready for {seconds:.0f}s", seconds + 90)
+    return passed(f"{len(pods)} pods Ready with no restarts ({state})")
+
+
+def _restarts(pod: V1Pod) -> int:
+    return sum(s.restart_count for s in pod.status.container_statuses or [])
+
+
+def ready_since(pod: V1Pod) -> datetime | None:
+    for condition in pod.status.conditions or []:
+        if condition.type == "Ready" and condition.status == "True":
+            return condition.last_transition_time
+    return None
+
+
+def describe_last_exit(pods: list[V1Pod], name: str | None = None) -> str:
+    for pod in pods:
+        if name and pod.metadata.name != name:
+            continue
+        for status in pod.status.container_statuses or []:
+            last = status.last_state.terminated if status.last_state else None
+            if last:
+                return f"last exit {last.reason} (code {last.exit_code})"
+    return "no exit recorded"
+
+
+def ingress_answers(ctx: CheckContext, path: str = "/version", count: int = 20) -> Verdict:
+    """`count` GETs through Traefik with the Ingress's Host header: all must answer 200."""
+    session = ctx.session
+    statuses: Counter[str] = Counter()
+    for _ in range(count):
+        try:
+            statuses[str(session.ingress.get(path).status_code)] += 1
+        except requests.RequestException as exc:
+            statuses[type(exc).__name__] += 1
+    url = f"http://{session.urls.ingress_host}{_port(session.urls.ingress)}{path}"
+    if set(statuses) != {"200"}:
+        shown = ", ".join(f"{n}x {s}" for s, n in statuses.most_common())
+        return failed(f"GET {url} answered {shown}")
+    return passed(f"GET {url} answered 200 {count} times")
+
+
+def ingress_routed(ctx: CheckContext, path: str = "/version") -> Verdict:
+    """Traefik reloads its routes a moment after a change: give it time to catch up."""
+    ingress = ctx.session.ingress
+
+    def answers() -> tuple[bool, str]:
+        try:
+            status = ingress.get(path).status_code
+        except requests.RequestException as exc:
+            return False, type(exc).__name__
+        return status == 200, f"GET {path} answered {status}"
+
+    try:
+        waits.wait_for(answers, "the ingress to route to the app", 45)
+    except waits.WaitTimeout as exc:
+        return failed(str(exc))
+    return ingress_answers(ctx, path)
+
+
+def ingress_spread(ctx: CheckContext, batch: int = 60, timeout: float = 45) -> Verdict:
+    """A batch of requests through the ingress reaches every current pod.
+
+    Traefik learns of new endpoints a few seconds after the Service lists them, so batches are
+    retried for a while before concluding that traffic does not spread.
+    """
+    session = ctx.session
+    seen: dict[str, Counter[str]] = {}
+
+    def reaches_all() -> tuple[bool, str]:
+        pods = {p.metadata.name for p in current_pods(session.kube) if is_ready(p)}
+        served: Counter[str] = Counter()
+        for _ in range(batch):
+            try:
+                served[session.ingress.get("/version").headers.get("X-Served-By", "?")] += 1
+            except requests.RequestException as exc:
+                served[type(exc).__name__] += 1
+        seen["last"] = served
+        missing = sorted(pods - set(served))
+        return bool(pods) and not missing, f"not reached: {missing}"
+
+    try:
+        waits.wait_for(reaches_all, "requests to reach every pod", timeout, interval=2)
+    except waits.WaitTimeout as exc:
+        shown = ", ".join(f"{pod} {n}" for pod, n in sorted(seen.get("last", {}).items()))
+        return failed(f"{exc}; the last {batch} requests went to {shown}")
+    shown = ", ".join(f"{pod} {n}" for pod, n in sorted(seen["last"].items()))
+    return passed(f"{batch} requests reached all {len(seen['last'])} pods: {shown}")
+
+
+def _port(url: str) -> str:
+    tail = url.rsplit(":", 1)[-1]
+    return f":{tail}" if tail.isdigit() else ""
+
+
+def probe_matches(container: V1Container, kind: str, path: str) -> Verdict:
+    """The container's `kind` probe is an HTTP GET of `path` on the port named http (5000)."""
+    probe = getattr(container, kind)
+    kind = {"readiness_probe": "readinessProbe", "liveness_probe": "livenessProbe"}.get(kind, kind)
+    if probe is None:
+        return failed(f"the app container has no {kind}")
+    get = probe.http_get
+    if get is None:
+        return failed(f"{kind} is not an httpGet probe")
+    port_ok = get.port in ("http", 5000)
+    if get.path != path or not port_ok:
+        return failed(
+            f"{kind} asks GET {get.path} on port {get.port}; the app answers GET {path} on "
+            "its container port http (5000)"
+        )
+    return passed(f"{kind}: GET {get.path} on port {get.port}")
+
+
+# --- the learner's answer files -----------------------------------------------------------
+
+
+def read_yaml_answers(path: Path) -> dict[str, Any]:
+    if not path.is_file():
+        raise StepFailed(f"{path} is missing: run `labctl start` for this lab to get it back")
+    try:
+        document = yaml.safe_load(path.read_text()) or {}
+    except yaml.YAMLError as exc:
+        raise StepFailed(f"{path.name} is not valid YAML: {exc}") from None
+    if not isinstance(document, dict):
+        raise StepFailed(f"{path.name} should hold `key: value` lines")
+    return document
+
+
+def is_todo(value: object) -> bool:
+    return value is None or (isinstance(value, str) and value.strip().upper() in {"", "TODO"})
+
+
+def now() -> float:
+    return time.time()

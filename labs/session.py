@@ -1,0 +1,104 @@
+"""What a lab acts on: the running lab cluster, its URLs, and the learner's workspace.
+
+Everything is found lazily, so `labctl list` and `labctl hint` work with no cluster and no
+Docker, and lab 1 (Docker only) never asks for a cluster. The self-tests build a Session from
+the e2e fixtures' cluster instead, so both go through the same checks.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+
+from kindlab.cluster import stack
+from kindlab.cluster.kube import Kube
+from kindlab.cluster.platform import ClusterPlatform, resolve_tools
+from kindlab.ingress import IngressClient
+from kindlab.prom import Prometheus
+from kindlab.versions import REPO_ROOT
+
+LABS_DIR = REPO_ROOT / "labs"
+DEFAULT_WORKDIR = LABS_DIR / "work"
+WORKDIR_ENV = "KINDLAB_LABS_WORKDIR"
+CLUSTER_ENV = "KINDLAB_CLUSTER_NAME"
+
+
+class NoCluster(RuntimeError):
+    """The lab cluster is not running or not reachable; the message says what to run."""
+
+
+def default_cluster_name() -> str:
+    return os.environ.get(CLUSTER_ENV) or stack.DEFAULT_CLUSTER_NAME
+
+
+def default_workdir() -> Path:
+    return Path(os.environ.get(WORKDIR_ENV) or DEFAULT_WORKDIR)
+
+
+def up_command(name: str) -> str:
+    """How to bring up the cluster a lab needs, as the learner would type it."""
+    if name == stack.DEFAULT_CLUSTER_NAME:
+        return "tox -e up"
+    return f"tox -e up -- --name {name}"
+
+
+@dataclass
+class Session:
+    cluster_name: str = field(default_factory=default_cluster_name)
+    workdir: Path = field(default_factory=default_workdir)
+    _lab: stack.LabCluster | None = None
+    _urls: stack.Endpoints | None = None
+
+    @classmethod
+    def from_cluster(cls, lab: stack.LabCluster, urls: stack.Endpoints, workdir: Path) -> Session:
+        """A session on a cluster someone already holds (the self-tests' fixtures)."""
+        return cls(cluster_name=lab.name, workdir=workdir, _lab=lab, _urls=urls)
+
+    @cached_property
+    def platform(self) -> ClusterPlatform:
+        return self._lab.platform if self._lab else resolve_tools()
+
+    @property
+    def lab(self) -> stack.LabCluster:
+        """The running cluster; NoCluster (with the command that starts it) when there is none."""
+        if self._lab is None:
+            try:
+                lab = stack.attach_cluster(self.platform, self.cluster_name)
+            except stack.ClusterNotFound as exc:
+                raise NoCluster(
+                    f"{exc}. Start the lab cluster first: {up_command(self.cluster_name)}"
+                ) from None
+            try:
+                lab.kube.core.list_namespace(limit=1, _request_timeout=10)
+            except Exception as exc:
+                raise NoCluster(
+                    f"cluster {self.cluster_name!r} exists but its API server does not answer "
+                    f"({type(exc).__name__}). Restart it: tox -e down, then "
+                    f"{up_command(self.cluster_name)}"
+                ) from None
+            self._lab = lab
+        return self._lab
+
+    @property
+    def kube(self) -> Kube:
+        return self.lab.kube
+
+    @property
+    def urls(self) -> stack.Endpoints:
+        if self._urls is None:
+            self._urls = stack.addon_endpoints(self.lab)
+        return self._urls
+
+    @cached_property
+    def ingress(self) -> IngressClient:
+        return IngressClient(self.urls.ingress, self.urls.ingress_host, timeout=5)
+
+    @cached_property
+    def prom(self) -> Prometheus:
+        return Prometheus(self.urls.prometheus)
+
+    def workspace(self, slug: str) -> Path:
+        """Where the learner edits this lab's files (labctl start copies the start state here)."""
+        return self.workdir / slug

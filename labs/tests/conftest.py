@@ -1,0 +1,38 @@
+"""The lab self-tests run on the e2e suite's cluster fixtures (e2e.fixtures), not a copy.
+
+The cluster name defaults to `kindlab`, so a cluster from `tox -e up` is reused and left
+running; one this session creates is deleted at the end unless --keep-cluster is given.
+"""
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from e2e.fixtures import *  # noqa: F403  (pytest collects fixtures and hooks from this module)
+from e2e.report import RunReport
+from kindlab.cluster import stack
+from kindlab.progress import say
+from kindlab.versions import REPO_ROOT, pins
+from labs.session import Session
+
+LABS_REPORT = REPO_ROOT / "reports" / "labs-report.json"
+
+
+@pytest.fixture(scope="session")
+def run_report() -> Iterator[RunReport]:
+    """The e2e fixtures' measurements, plus ours per lab, in a report of their own."""
+    report = RunReport(LABS_REPORT)
+    yield report
+    say(f"labs report: {report.write({'pins': pins()})}")
+
+
+@pytest.fixture(scope="session")
+def labs_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Workspace and progress file of the self-tests: never a learner's own."""
+    return tmp_path_factory.mktemp("labs-home")
+
+
+@pytest.fixture(scope="session")
+def session(deployed_app: stack.LabCluster, endpoints: stack.Endpoints, labs_home: Path) -> Session:
+    return Session.from_cluster(deployed_app, endpoints, labs_home / "work")
