@@ -7,7 +7,6 @@ that wait (a rollout in progress) print progress and fail fast on states that ne
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
@@ -311,7 +310,3 @@ def read_yaml_answers(path: Path) -> dict[str, Any]:
 
 def is_todo(value: object) -> bool:
     return value is None or (isinstance(value, str) and value.strip().upper() in {"", "TODO"})
-
-
-def now() -> float:
-    return time.time()

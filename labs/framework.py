@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -166,9 +166,3 @@ def parse_hints(text: str) -> dict[int, str]:
         elif current is not None:
             current.append(line)
     return {n: "\n".join(lines).strip() for n, lines in hints.items()}
-
-
-@contextlib.contextmanager
-def timed() -> Iterator[Callable[[], float]]:
-    started = time.monotonic()
-    yield lambda: time.monotonic() - started
