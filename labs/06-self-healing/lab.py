@@ -117,11 +117,20 @@ def recovered(ctx: CheckContext) -> Verdict:
     except waits.WaitTimeout as exc:
         return failed(str(exc))
     restarted = ctx.memo.get("restarted")
-    served: Counter[str] = Counter(
-        ctx.session.ingress.get("/version").headers.get("X-Served-By", "?") for _ in range(60)
-    )
-    if restarted and restarted not in served:
-        return failed(f"{restarted} is Ready but got none of 60 requests: {dict(served)}")
+    served: Counter[str] = Counter()
+
+    def serves() -> tuple[bool, str]:
+        """Traefik adds a pod back a moment after it is Ready again: retry for a while."""
+        served.clear()
+        served.update(
+            ctx.session.ingress.get("/version").headers.get("X-Served-By", "?") for _ in range(30)
+        )
+        return restarted is None or restarted in served, f"answered by {dict(served)}"
+
+    try:
+        waits.wait_for(serves, f"{restarted} to get requests again", 45, interval=2)
+    except waits.WaitTimeout:
+        return failed(f"{restarted} is Ready but gets no requests: {dict(served)}")
     return passed(f"{replicas} pods Ready; {restarted} serves requests again")
 
 
