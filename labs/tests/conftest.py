@@ -4,27 +4,22 @@ The cluster name defaults to `kindlab`, so a cluster from `tox -e up` is reused 
 running; one this session creates is deleted at the end unless --keep-cluster is given.
 """
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from e2e.fixtures import *  # noqa: F403  (pytest collects fixtures and hooks from this module)
-from e2e.report import RunReport
 from kindlab.cluster import stack
-from kindlab.progress import say
-from kindlab.versions import REPO_ROOT, pins
+from kindlab.versions import REPO_ROOT
 from labs.session import Session
 
 LABS_REPORT = REPO_ROOT / "reports" / "labs-report.json"
 
 
 @pytest.fixture(scope="session")
-def run_report() -> Iterator[RunReport]:
+def run_report_path() -> Path:
     """The e2e fixtures' measurements, plus ours per lab, in a report of their own."""
-    report = RunReport(LABS_REPORT)
-    yield report
-    say(f"labs report: {report.write({'pins': pins()})}")
+    return LABS_REPORT
 
 
 @pytest.fixture(scope="session")
