@@ -55,5 +55,11 @@ def test_failing_liveness_restarts_the_container(restore_app, ingress, run_repor
         restart_seconds=round(restart_seconds, 1),
         rejoin_seconds=round(rejoined, 1),
     )
-    seen = {ingress.get("/version").headers["X-Served-By"] for _ in range(60)}
-    assert name in seen, f"{name} did not rejoin the Service; answered: {sorted(seen)}"
+    seen: set[str] = set()
+
+    def answering() -> tuple[bool, str]:
+        seen.update(ingress.get("/version").headers["X-Served-By"] for _ in range(20))
+        return name in seen, f"answered so far: {sorted(seen)}"
+
+    # Ready is not yet routed: Traefik learns of the endpoint a moment later.
+    waits.wait_for(answering, f"{name} to answer through the ingress again", timeout=60)
