@@ -35,7 +35,10 @@ def test_bad_input_is_a_json_error_through_ingress(ingress):
 def test_metrics_through_ingress(ingress):
     response = ingress.get("/metrics")
     assert response.status_code == 200
-    assert "flask_http_request_total" in response.text
+    assert response.headers["Content-Type"].startswith("text/plain")
+    # Present from a pod's first second; request counters appear only after counted requests.
+    assert "flask_exporter_info" in response.text
+    assert "# TYPE kindlab_data_payload_bytes histogram" in response.text
 
 
 def test_version_names_pod_and_release(ingress, app_images):
