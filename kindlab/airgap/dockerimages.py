@@ -6,6 +6,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import subprocess
 import tarfile
 from collections.abc import Mapping, Sequence
@@ -48,16 +49,41 @@ def is_current(ref: str, key: str) -> bool:
 
 
 def digest(*parts: str | Path) -> str:
-    """A short content key over strings, files and directory trees."""
+    """A short content key over strings, files and directory trees.
+
+    Every field is tagged and length-prefixed so adjacent parts cannot run together ("ab" +
+    "c" vs "a" + "bc"). Tree entries are keyed by relative path and permission bits as well
+    as content, because the build context carries all three: a moved or chmod-ed file must
+    force a rebuild, while a copy of the tree elsewhere must not. Symlinks are keyed by their
+    target text rather than followed; they are expected to point inside the tree, whose
+    files are keyed in their own right.
+    """
     sha = hashlib.sha256()
+
+    def field(tag: bytes, data: bytes) -> None:
+        sha.update(tag + len(data).to_bytes(8, "big") + data)
+
+    def mode(path: Path) -> bytes:
+        return oct(stat.S_IMODE(path.stat().st_mode)).encode()
+
     for part in parts:
-        if isinstance(part, Path):
-            files = sorted(p for p in part.rglob("*") if p.is_file()) if part.is_dir() else [part]
-            for file in files:
-                sha.update(file.name.encode())
-                sha.update(file.read_bytes())
+        if not isinstance(part, Path):
+            field(b"s", part.encode())
+        elif part.is_dir():
+            entries = sorted((p.relative_to(part).as_posix(), p) for p in part.rglob("*"))
+            field(b"d", str(len(entries)).encode())
+            for relative, entry in entries:
+                field(b"p", relative.encode())
+                if entry.is_symlink():
+                    field(b"l", os.readlink(entry).encode())
+                    continue
+                field(b"m", mode(entry))
+                if entry.is_file():
+                    field(b"c", entry.read_bytes())
         else:
-            sha.update(part.encode())
+            field(b"f", part.name.encode())
+            field(b"m", mode(part))
+            field(b"c", part.read_bytes())
     return sha.hexdigest()[:16]
 
 
