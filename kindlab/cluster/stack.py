@@ -6,20 +6,20 @@ server-side applied, images already in the node are not loaded again.
 
 from __future__ import annotations
 
-import socket
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from kubernetes.client.exceptions import ApiException
 from pytest_kind import KindCluster
 
-from kindlab import appimage
-from kindlab.cluster import endpoints, waits
+from kindlab import appimage, ports
+from kindlab.cluster import endpoints, health, waits
 from kindlab.cluster.apply import apply_kustomization, apply_objects, render
 from kindlab.cluster.kube import Kube, connect
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_TAG
 from kindlab.cluster.platform import ClusterPlatform
+from kindlab.errors import KindlabError
 from kindlab.ingress import IngressClient
 from kindlab.progress import run, say, step
 from kindlab.versions import REPO_ROOT
@@ -28,12 +28,9 @@ CLUSTER_CONFIG = REPO_ROOT / "k8s" / "kind" / "cluster.yaml"
 ADDONS = REPO_ROOT / "k8s" / "addons"
 GRAFANA = ADDONS / "grafana"
 APP_OVERLAY = REPO_ROOT / "k8s" / "overlays" / "kind"
-APP_NAMESPACE = "kindlab"
-APP_NAME = "kindlab-app"
-APP_SELECTOR = "app.kubernetes.io/name=kindlab-app"
-APP_REPOSITORY = "kindlab/app"
-APP_TAG = "local"
 DEFAULT_CLUSTER_NAME = "kindlab"
+# Written once creation has fully finished: a cluster without it was interrupted midway.
+COMPLETE_MARKER = ("kube-system", "kindlab-cluster-complete")
 
 
 @dataclass
@@ -44,6 +41,8 @@ class LabCluster:
     kube: Kube
     address: str
     config: Path
+    # True when this run made the cluster (so this run may delete it); False when reused.
+    created: bool = False
 
     def load_image(self, ref: str) -> None:
         with step(f"Loading {ref} into the cluster"):
@@ -71,33 +70,19 @@ def cluster_exists(platform: ClusterPlatform, name: str) -> bool:
     return name in listing.split()
 
 
-class PortTaken(RuntimeError):
+class PortTaken(KindlabError):
     """A host port the cluster config maps is in use; the message names who holds it."""
 
 
 def ensure_ports_free(config: Path) -> None:
-    """Fail before kind does, with a message that says which port and which container."""
+    """Fail before kind does, with a message that says which port and who listens on it."""
     for address, port in endpoints.mapped_host_ports(config):
-        with socket.socket() as probe:
-            try:
-                probe.bind((address, port))
-            except OSError:
-                holders = _containers_publishing(port)
-                who = f"container {', '.join(holders)}" if holders else "another program"
-                raise PortTaken(
-                    f"{address}:{port} is taken by {who}; free it (e.g. `tox -e down -- --name "
-                    f"<cluster>`) or change the hostPort in {config}"
-                ) from None
-
-
-def _containers_publishing(port: int) -> list[str]:
-    listing = subprocess.run(
-        ["docker", "ps", "--filter", f"publish={port}", "--format", "{{.Names}}"],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return listing.stdout.split()
+        holder = ports.port_holder(address, port)
+        if holder:
+            raise PortTaken(
+                f"{address}:{port} is taken by {holder}; free it (e.g. `tox -e down -- --name "
+                f"<cluster>`) or change the hostPort in {config}"
+            )
 
 
 def _reusable(platform: ClusterPlatform, name: str) -> bool:
@@ -130,7 +115,33 @@ def _reusable(platform: ClusterPlatform, name: str) -> bool:
         say(f"cluster {name!r} runs but its API server never became ready: recreating it")
         run([platform.kind, "delete", "cluster", "--name", name])
         return False
+    if not _creation_completed(connect(kubeconfig_path(name), platform.kubectl)):
+        say(f"cluster {name!r} was never completely created (interrupted?): recreating it")
+        run([platform.kind, "delete", "cluster", "--name", name])
+        return False
     return True
+
+
+def _creation_completed(kube: Kube) -> bool:
+    namespace, name = COMPLETE_MARKER
+    try:
+        kube.core.read_namespaced_config_map(name, namespace)
+    except ApiException as exc:
+        if exc.status == 404:
+            return False
+        raise
+    return True
+
+
+def _mark_creation_completed(kube: Kube, platform: ClusterPlatform) -> None:
+    namespace, name = COMPLETE_MARKER
+    marker = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace},
+        "data": {"node-image": platform.node_image, "airgap": str(platform.airgap).lower()},
+    }
+    apply_objects(kube, [marker])
 
 
 def _api_ready(platform: ClusterPlatform, name: str, timeout: float = 90) -> bool:
@@ -148,7 +159,7 @@ def _api_ready(platform: ClusterPlatform, name: str, timeout: float = 90) -> boo
     return True
 
 
-class ClusterNotFound(LookupError):
+class ClusterNotFound(KindlabError):
     """No running kind cluster of that name (or no kubeconfig for it) on this Docker host."""
 
 
@@ -193,16 +204,24 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
     if not reuse:
         ensure_ports_free(config)
     verb = "Reusing" if reuse else "Creating"
-    with step(f"{verb} kind cluster {name!r} (node image {platform.node_image})"):
-        cluster.create(config_file=config)
-        endpoints.point_kubeconfig_at(kubeconfig_path(name), address)
-    kube = connect(kubeconfig_path(name), platform.kubectl)
-    lab = LabCluster(name, platform, cluster, kube, address, config)
-    with step("Waiting for the node and cluster DNS"):
-        waits.wait_for(_nodes_ready(kube), "node Ready", timeout=300)
-        waits.wait_for(
-            waits.deployment_rolled_out(kube, "kube-system", "coredns"), "CoreDNS", timeout=300
-        )
+    try:
+        with step(f"{verb} kind cluster {name!r} (node image {platform.node_image})"):
+            cluster.create(config_file=config)
+            endpoints.point_kubeconfig_at(kubeconfig_path(name), address)
+        kube = connect(kubeconfig_path(name), platform.kubectl)
+        with step("Waiting for the node and cluster DNS"):
+            waits.wait_for(_nodes_ready(kube), "node Ready", timeout=300)
+            waits.wait_for(
+                waits.deployment_rolled_out(kube, "kube-system", "coredns"), "CoreDNS", 300
+            )
+        if not reuse:
+            _mark_creation_completed(kube, platform)
+    except BaseException:
+        if not reuse:
+            say(f"creation of cluster {name!r} did not finish: deleting the half-made cluster")
+            subprocess.run([platform.kind, "delete", "cluster", "--name", name], check=False)
+        raise
+    lab = LabCluster(name, platform, cluster, kube, address, config, created=not reuse)
     for image in platform.preload_images:
         lab.load_image(image)
     return lab
@@ -268,18 +287,19 @@ def deploy_app(lab: LabCluster, image: str) -> None:
         )
 
 
-def wait_until_routed(urls: Endpoints) -> None:
-    """Traefik picks up new Ingresses and endpoints a moment after they exist: wait for it."""
-    client = IngressClient(urls.ingress, urls.ingress_host)
+def wait_until_serving(kube: Kube, urls: Endpoints) -> None:
+    """No fault left in any pod, and every pod answers through the ingress.
 
-    def routed() -> tuple[bool, str]:
-        try:
-            status = client.get("/health", timeout=5).status_code
-        except requests.RequestException as exc:
-            return False, type(exc).__name__
-        return status == 200, f"GET /health via {urls.ingress_host} -> {status}"
-
-    waits.wait_for(routed, "the ingress to route to the app", timeout=120)
+    Traefik also picks up new Ingresses and endpoints a moment after they exist: this waits
+    for that too, so "up" means a user's request reaches any pod and gets a 200.
+    """
+    with step("Checking that every app pod serves through the ingress"):
+        health.clear_faults(kube)
+        waits.wait_for(
+            waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME), "app pods back", 300
+        )
+        client = IngressClient(urls.ingress, urls.ingress_host)
+        waits.wait_for(health.every_pod_serves(kube, client), "every pod to serve", 120)
 
 
 def apply_app_overlay(kube: Kube) -> None:
