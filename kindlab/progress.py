@@ -1,4 +1,9 @@
-"""Progress output for long operations: a user never stares at a silent terminal."""
+"""Progress output for long operations: a user never stares at a silent terminal.
+
+Lines go to the terminal even while pytest captures output (the plugin in conftest.py points
+them at a duplicate of the real stderr), and any step or command that runs longer than
+HEARTBEAT_SECONDS without a line says it is still running, with the elapsed time.
+"""
 
 from __future__ import annotations
 
@@ -9,28 +14,73 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
+
+from kindlab.errors import KindlabError
 
 HEARTBEAT_SECONDS = 10.0
 
+_lock = threading.Lock()
+_sink: list[TextIO | None] = [None]
+_last_line = [time.monotonic()]
+_active: list[object] = []
+
+
+def send_to(stream: TextIO | None) -> None:
+    """Write progress to `stream` from now on (None: whatever sys.stderr is at the time)."""
+    _sink[0] = stream
+
 
 def say(message: str) -> None:
-    print(f"[kindlab] {message}", file=sys.stderr, flush=True)
+    with _lock:
+        print(f"[kindlab] {message}", file=_sink[0] or sys.stderr, flush=True)
+        _last_line[0] = time.monotonic()
+
+
+@contextmanager
+def heartbeat(label: str) -> Iterator[None]:
+    """While the body runs, say every HEARTBEAT_SECONDS of silence that `label` still runs."""
+    started = time.monotonic()
+    done = threading.Event()
+    token = object()
+
+    def beat() -> None:
+        # Only the innermost heartbeat speaks: it names what is actually running.
+        while not done.wait(1.0):
+            with _lock:
+                due = _active[-1:] == [token]
+                due = due and time.monotonic() - _last_line[0] >= HEARTBEAT_SECONDS
+            if due:
+                say(f"  ... still {label} ({time.monotonic() - started:.0f}s)")
+
+    ticker = threading.Thread(target=beat, daemon=True)
+    with _lock:
+        _active.append(token)
+    ticker.start()
+    try:
+        yield
+    finally:
+        done.set()
+        ticker.join()
+        with _lock:
+            _active.remove(token)
 
 
 @contextmanager
 def step(title: str) -> Iterator[None]:
-    """Announce a step, then report its duration, so slow steps are visible in any log."""
+    """Announce a step, keep it visible while it runs, then report its duration."""
     say(f"{title} ...")
     started = time.monotonic()
     try:
-        yield
+        with heartbeat(title[:1].lower() + title[1:]):
+            yield
     except BaseException:
         say(f"{title}: FAILED after {time.monotonic() - started:.1f}s")
         raise
     say(f"{title}: done in {time.monotonic() - started:.1f}s")
 
 
-class CommandError(RuntimeError):
+class CommandError(KindlabError):
     """A command failed; the message carries its last output lines, never a bare exit code."""
 
 
@@ -45,11 +95,11 @@ def run(
 ) -> str:
     """Run a command, echoing output (or heartbeats when quiet) and failing with its tail.
 
-    Quiet mode keeps logs short for chatty tools (go, apt) while a heartbeat line every few
-    seconds shows the command is alive; the last lines are printed when it fails.
+    Quiet mode keeps logs short for chatty tools (go, apt) while the heartbeat shows the
+    command is alive; the last lines are printed when it fails.
     """
     argv = [str(c) for c in cmd]
-    label = " ".join(argv[:3]) + (" ..." if len(argv) > 3 else "")
+    label = "running " + " ".join(argv[:3]) + (" ..." if len(argv) > 3 else "")
     proc = subprocess.Popen(
         argv,
         cwd=cwd,
@@ -59,29 +109,17 @@ def run(
         stderr=subprocess.STDOUT,
     )
     lines: list[str] = []
-    last_output = [time.monotonic()]
-    started = time.monotonic()
-    done = threading.Event()
-
-    def heartbeat() -> None:
-        while not done.wait(HEARTBEAT_SECONDS):
-            if time.monotonic() - last_output[0] >= HEARTBEAT_SECONDS:
-                say(f"  ... still running {label} ({time.monotonic() - started:.0f}s)")
-
-    ticker = threading.Thread(target=heartbeat, daemon=True)
-    ticker.start()
-    if input_bytes is not None:
-        writer = threading.Thread(target=_feed, args=(proc, input_bytes), daemon=True)
-        writer.start()
-    assert proc.stdout is not None
-    for raw in proc.stdout:
-        line = raw.decode(errors="replace").rstrip()
-        lines.append(line)
-        if not quiet:
-            print(f"    {line}", file=sys.stderr, flush=True)
-            last_output[0] = time.monotonic()
-    code = proc.wait()
-    done.set()
+    with heartbeat(label):
+        if input_bytes is not None:
+            writer = threading.Thread(target=_feed, args=(proc, input_bytes), daemon=True)
+            writer.start()
+        assert proc.stdout is not None
+        for raw in proc.stdout:
+            line = raw.decode(errors="replace").rstrip()
+            lines.append(line)
+            if not quiet:
+                say(f"    {line}")
+        code = proc.wait()
     if code != 0:
         tail = "\n".join(lines[-tail_lines:])
         raise CommandError(f"command failed (exit {code}): {' '.join(argv)}\n{tail}")

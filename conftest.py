@@ -1,0 +1,19 @@
+"""Root pytest plugin: progress lines reach the terminal while pytest captures output.
+
+Long fixtures (air-gapped builds, cluster creation, waits) print through kindlab.progress; under
+capture those lines would only appear after the test, so a CI log or a terminal would look
+hung for minutes. At configure time fd 2 is still the real stderr: a duplicate of it stays
+the terminal after pytest redirects fd 2.
+"""
+
+import os
+
+import pytest
+
+from kindlab import progress
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
+    progress.send_to(terminal)
+    config.add_cleanup(lambda: (progress.send_to(None), terminal.close()))
