@@ -1,56 +1,54 @@
-"""Named wait conditions with generous timeouts and a message that says what never happened.
+"""Named wait conditions on the cluster, for kindlab.wait.wait_for.
 
-Each condition returns (done, state): `state` is printed as progress while waiting and quoted
-in the timeout error, so a failure explains itself without a debugger.
+Each condition returns (done, state) and is free of side effects: it only reads. Transient API
+errors (the API server restarting, a dropped connection) count as "not yet", not as failure.
 """
 
 from __future__ import annotations
 
-import time
+import functools
 from collections.abc import Callable
 
+import urllib3
 from kubernetes import client
-from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
+from kubernetes.client.exceptions import ApiException
 
+from kindlab.cluster import pods as podstatus
 from kindlab.cluster.kube import Kube
-from kindlab.progress import say
+from kindlab.wait import Condition, WaitStuck, WaitTimeout, persisting, wait_for
 
-Condition = Callable[[], tuple[bool, str]]
-PROGRESS_EVERY_SECONDS = 10.0
-
-
-class WaitTimeout(AssertionError):
-    """A condition did not hold in time; the message carries the last observed state."""
+__all__ = ["Condition", "WaitStuck", "WaitTimeout", "wait_for"]
+# How long a hopeless-looking state must last before a rollout wait gives up early.
+STUCK_AFTER_SECONDS = 20.0
 
 
-def wait_for(condition: Condition, what: str, timeout: float = 300, interval: float = 1) -> str:
-    """Poll `condition` until it holds; returns its final state string."""
-    last = {"state": "not checked yet", "said": time.monotonic()}
+def tolerant(check: Callable[[], tuple[bool, str]]) -> Condition:
+    """The condition, with a 5xx/429 answer or a lost connection read as "not yet"."""
 
-    def attempt() -> bool:
-        done, last["state"] = condition()
-        if not done and time.monotonic() - last["said"] >= PROGRESS_EVERY_SECONDS:
-            say(f"  waiting for {what}: {last['state']}")
-            last["said"] = time.monotonic()
-        return done
+    @functools.wraps(check)
+    def guarded() -> tuple[bool, str]:
+        try:
+            return check()
+        except ApiException as exc:
+            if exc.status in (429,) or (exc.status or 0) >= 500:
+                return False, f"API server answered {exc.status} {exc.reason}"
+            raise
+        except urllib3.exceptions.HTTPError as exc:
+            return False, f"API server unreachable ({type(exc).__name__})"
 
-    retrying = Retrying(
-        retry=retry_if_result(lambda done: not done),
-        stop=stop_after_delay(timeout),
-        wait=wait_fixed(interval),
-    )
-    try:
-        retrying(attempt)
-    except RetryError:
-        raise WaitTimeout(
-            f"timed out after {timeout:.0f}s waiting for {what}; last state: {last['state']}"
-        ) from None
-    return last["state"]
+    return guarded
 
 
 def deployment_rolled_out(kube: Kube, namespace: str, name: str) -> Condition:
-    """`kubectl rollout status` semantics: the controller saw the latest spec and finished."""
+    """`kubectl rollout status` semantics: the controller saw the latest spec and finished.
 
+    Like kubectl, it gives up on ProgressDeadlineExceeded; it also gives up when a pod of the
+    Deployment is stuck (unschedulable, crash-looping, image missing) for STUCK_AFTER_SECONDS,
+    instead of waiting out the whole timeout.
+    """
+    hopeless = persisting(STUCK_AFTER_SECONDS)
+
+    @tolerant
     def check() -> tuple[bool, str]:
         dep = kube.apps.read_namespaced_deployment(name, namespace)
         want = dep.spec.replicas or 0
@@ -59,12 +57,36 @@ def deployment_rolled_out(kube: Kube, namespace: str, name: str) -> Condition:
         total = st.replicas or 0
         observed = (st.observed_generation or 0) >= (dep.metadata.generation or 0)
         done = observed and updated == want and available == want and total == want
-        return done, (
+        state = (
             f"generation observed={observed} updated={updated}/{want} "
             f"available={available}/{want} total={total}"
         )
+        if not done:
+            problem = hopeless((observed and _deadline_exceeded(dep)) or _stuck_pod(kube, dep))
+            if problem:
+                raise WaitStuck(f"{namespace}/{name}: {problem} ({state})")
+        return done, state
 
     return check
+
+
+def _deadline_exceeded(dep: client.V1Deployment) -> str | None:
+    for condition in dep.status.conditions or []:
+        if condition.type == "Progressing" and condition.reason == "ProgressDeadlineExceeded":
+            return f"ProgressDeadlineExceeded: {condition.message}"
+    return None
+
+
+def _stuck_pod(kube: Kube, dep: client.V1Deployment) -> str | None:
+    labels = dep.spec.selector.match_labels or {}
+    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+    listed = kube.core.list_namespaced_pod(dep.metadata.namespace, label_selector=selector)
+    for pod in listed.items:
+        if pod.metadata.deletion_timestamp is None:
+            reason = podstatus.stuck_reason(pod)
+            if reason:
+                return reason
+    return None
 
 
 def deployment_condition(
@@ -104,12 +126,7 @@ def pods_ready(kube: Kube, namespace: str, selector: str, count: int) -> Conditi
     def check() -> tuple[bool, str]:
         pods = kube.core.list_namespaced_pod(namespace, label_selector=selector).items
         live = [p for p in pods if p.metadata.deletion_timestamp is None]
-        ready = [p for p in live if _is_ready(p)]
+        ready = [p for p in live if podstatus.is_ready(p)]
         return len(ready) == count == len(live), f"{len(ready)}/{len(live)} ready (want {count})"
 
     return check
-
-
-def _is_ready(pod: object) -> bool:
-    conditions = getattr(pod.status, "conditions", None) or []
-    return any(c.type == "Ready" and c.status == "True" for c in conditions)
