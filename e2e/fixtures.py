@@ -33,6 +33,8 @@ ARTIFACTS = REPO_ROOT / "e2e-artifacts"
 REPORT = REPO_ROOT / "reports" / "e2e-report.json"
 ROLLOUT_TAG = "v2"
 PYTEST_KIND_DEFAULT_NAME = "pytest-kind"
+# Set by .ci/run so the labs tier reuses the cluster the e2e tier made (deleted at its end).
+KEEP_ENV = "KINDLAB_KEEP_CLUSTER"
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -93,9 +95,9 @@ def lab(
     name = pytestconfig.getoption("cluster_name")
     if name == PYTEST_KIND_DEFAULT_NAME:
         name = os.environ.get("KINDLAB_CLUSTER_NAME", DEFAULT_CLUSTER_NAME)
-    reused = stack.cluster_exists(cluster_platform, name)
     started = time.monotonic()
     cluster = stack.start_cluster(cluster_platform, name)
+    reused = not cluster.created
     run_report.record(
         "cluster",
         name=name,
@@ -109,7 +111,7 @@ def lab(
     finally:
         if reused:
             say(f"leaving cluster {name!r} running: it existed before this session")
-        elif pytestconfig.getoption("keep_cluster"):
+        elif pytestconfig.getoption("keep_cluster") or os.environ.get(KEEP_ENV) == "1":
             say(f"keeping cluster {name!r}; delete it with: tox -e down -- --name {name}")
         else:
             cluster.delete()
@@ -151,7 +153,7 @@ def deployed_app(
 ) -> stack.LabCluster:
     started = time.monotonic()
     stack.deploy_app(lab, app_images["v1"])
-    stack.wait_until_routed(endpoints)
+    stack.wait_until_serving(lab.kube, endpoints)
     run_report.record("app", deploy_seconds=round(time.monotonic() - started, 1))
     return lab
 

@@ -11,7 +11,7 @@ import time
 import pytest
 
 from kindlab.cluster import appops, waits
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.traffic import traffic
 
 pytestmark = pytest.mark.e2e

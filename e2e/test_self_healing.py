@@ -7,7 +7,7 @@ import time
 import pytest
 
 from kindlab.cluster import appops, waits
-from kindlab.cluster.stack import APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
 from kindlab.traffic import traffic
 
 pytestmark = pytest.mark.e2e

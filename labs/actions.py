@@ -23,14 +23,8 @@ from kindlab.airgap.dockerimages import image_labels
 from kindlab.cluster import appops, stack, waits
 from kindlab.cluster.apply import render
 from kindlab.cluster.kube import Kube
-from kindlab.cluster.stack import (
-    APP_NAME,
-    APP_NAMESPACE,
-    APP_OVERLAY,
-    APP_REPOSITORY,
-    APP_SELECTOR,
-    APP_TAG,
-)
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_SELECTOR, APP_TAG
+from kindlab.cluster.stack import APP_OVERLAY
 from kindlab.progress import run, say, step
 from labs.framework import Lab
 from labs.session import Session
@@ -183,7 +177,7 @@ def baseline(session: Session) -> None:
     with step("Resetting the app to k8s/overlays/kind"):
         reset_extras(session)
         appops.restore(session.kube)
-        stack.wait_until_routed(session.urls)
+        stack.wait_until_serving(session.kube, session.urls)
 
 
 def replace_whole(kube: Kube, objects: list[dict]) -> None:

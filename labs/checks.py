@@ -19,22 +19,13 @@ from kubernetes.client.exceptions import ApiException
 
 from kindlab.cluster import waits
 from kindlab.cluster.kube import Kube
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.names import APP_CONTAINER as CONTAINER
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.pods import is_ready, stuck_reason
 from labs.framework import CheckContext, StepFailed, Verdict, failed, passed
 
-CONTAINER = "app"
 REVISION = "deployment.kubernetes.io/revision"
 ROLLOUT_TIMEOUT = 150
-# Pod states that no amount of waiting fixes: report them instead of timing out.
-STUCK_REASONS = {
-    "CrashLoopBackOff",
-    "ImagePullBackOff",
-    "ErrImagePull",
-    "ErrImageNeverPull",
-    "CreateContainerConfigError",
-    "CreateContainerError",
-    "InvalidImageName",
-}
 MI = 1024 * 1024
 
 
@@ -81,22 +72,6 @@ def current_pods(kube: Kube, dep: V1Deployment | None = None) -> list[V1Pod]:
         and any(o.uid == rs.metadata.uid for o in p.metadata.owner_references or [])
     ]
     return sorted(mine, key=lambda p: p.metadata.creation_timestamp)
-
-
-def is_ready(pod: V1Pod) -> bool:
-    return any(c.type == "Ready" and c.status == "True" for c in pod.status.conditions or [])
-
-
-def stuck_reason(pod: V1Pod) -> str | None:
-    """Why a pod will not become Ready by itself, if it says so."""
-    for status in pod.status.container_statuses or []:
-        waiting = status.state.waiting if status.state else None
-        if waiting and waiting.reason in STUCK_REASONS:
-            return f"{pod.metadata.name}: container {status.name} is {waiting.reason}"
-        last = status.last_state.terminated if status.last_state else None
-        if last and last.reason == "OOMKilled" and not status.ready:
-            return f"{pod.metadata.name}: container {status.name} was OOMKilled"
-    return None
 
 
 def parse_quantity(value: str | None) -> float | None:

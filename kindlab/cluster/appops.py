@@ -6,15 +6,15 @@ operations a learner performs with kubectl, through the same API calls.
 
 from __future__ import annotations
 
-import json
-
 from kubernetes.client import V1Pod
 
 from kindlab.cluster import waits
+from kindlab.cluster.health import fault_call, live_app_pods
 from kindlab.cluster.kube import Kube
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE, APP_SELECTOR, apply_app_overlay
+from kindlab.cluster.names import APP_CONTAINER as CONTAINER
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.stack import apply_app_overlay
 
-CONTAINER = "app"
 VERSION_LABEL = "app.kubernetes.io/version"
 ROLLOUT_TIMEOUT = 300
 
@@ -91,10 +91,7 @@ def settled(kube: Kube, replicas: int) -> waits.Condition:
 
 
 def live_pods(kube: Kube) -> list[V1Pod]:
-    """App pods that are not being deleted, oldest first."""
-    pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
-    live = [p for p in pods if p.metadata.deletion_timestamp is None]
-    return sorted(live, key=lambda p: p.metadata.creation_timestamp)
+    return live_app_pods(kube)
 
 
 def restart_count(pod: V1Pod) -> int:
@@ -102,18 +99,8 @@ def restart_count(pod: V1Pod) -> int:
 
 
 def inject_fault(kube: Kube, pod: str, **changes: object) -> dict:
-    """PUT /fault inside one pod (via exec, so no network policy or ingress is involved)."""
-    script = (
-        "import json,sys,urllib.request;"
-        "r=urllib.request.Request('http://127.0.0.1:5000/fault',data=sys.argv[1].encode(),"
-        "method='PUT',headers={'Content-Type':'application/json'});"
-        "print(urllib.request.urlopen(r,timeout=5).read().decode())"
-    )
-    out = kube.kubectl(
-        "exec", "-n", APP_NAMESPACE, pod, "-c", CONTAINER, "--",
-        "python3", "-c", script, json.dumps(changes),
-    )  # fmt: skip
-    return json.loads(out)
+    """PUT /fault inside one pod."""
+    return fault_call(kube, pod, "PUT", changes)
 
 
 def restore(kube: Kube) -> None:

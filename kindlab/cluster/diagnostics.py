@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kindlab.cluster.stack import APP_NAMESPACE, APP_SELECTOR, LabCluster
+from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.stack import LabCluster
 from kindlab.progress import CommandError, run, say
 
 COMPONENT_LOGS = (

@@ -9,7 +9,8 @@ from kubernetes.client.exceptions import ApiException
 from kindlab.airgap.dockerimages import image_labels
 from kindlab.cluster import stack
 from kindlab.cluster.apply import render
-from kindlab.cluster.stack import APP_NAMESPACE, APP_OVERLAY, APP_TAG
+from kindlab.cluster.names import APP_NAMESPACE, APP_TAG
+from kindlab.cluster.stack import APP_OVERLAY
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session
@@ -28,7 +29,7 @@ def solve(session: Session) -> None:
     if image_labels(IMAGE) is None:
         stack.build_app_image(APP_TAG)
     stack.deploy_app(session.lab, IMAGE)
-    stack.wait_until_routed(session.urls)
+    stack.wait_until_serving(session.kube, session.urls)
 
 
 def image_in_node(ctx: CheckContext) -> Verdict:

@@ -6,7 +6,7 @@ proves it by restarting the Deployment under load."""
 from __future__ import annotations
 
 from kindlab.cluster import appops, waits
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.traffic import traffic
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed

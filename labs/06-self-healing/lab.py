@@ -8,7 +8,7 @@ import shutil
 from collections import Counter
 
 from kindlab.cluster import appops, waits
-from kindlab.cluster.stack import APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session

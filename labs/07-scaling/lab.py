@@ -8,7 +8,7 @@ from __future__ import annotations
 from kubernetes.dynamic.exceptions import NotFoundError
 
 from kindlab.cluster import appops, waits
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session

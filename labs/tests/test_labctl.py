@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.cluster.stack import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.versions import REPO_ROOT
 from labs import actions, catalog
 from labs.cli import (
