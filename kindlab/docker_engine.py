@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from kindlab.cache import cache_root
+from kindlab.errors import KindlabError
 from kindlab.gobuild import build_local_tool
 from kindlab.progress import run, say, step
 
@@ -25,7 +26,7 @@ SHIM_RUNTIME = "kindlab-capfix"
 START_TIMEOUT_SECONDS = 90
 
 
-class DockerUnavailable(RuntimeError):
+class DockerUnavailable(KindlabError):
     """No Docker engine can be had here; the message says exactly what is missing."""
 
 
