@@ -24,6 +24,7 @@ _lock = threading.Lock()
 _sink: list[TextIO | None] = [None]
 _last_line = [time.monotonic()]
 _active: list[object] = []
+_mid_line = [False]
 
 
 def send_to(stream: TextIO | None) -> None:
@@ -32,8 +33,23 @@ def send_to(stream: TextIO | None) -> None:
 
 
 def say(message: str) -> None:
+    echo(f"[kindlab] {message}")
+
+
+def echo(line: str) -> None:
+    """One line as it is (a child's output passed through); it counts as progress."""
+    passthrough(line + "\n")
+
+
+def passthrough(text: str) -> None:
+    """Output as it comes; a heartbeat in mid-line starts on a line of its own."""
     with _lock:
-        print(f"[kindlab] {message}", file=_sink[0] or sys.stderr, flush=True)
+        out = _sink[0] or sys.stderr
+        if _mid_line[0] and text.startswith("[kindlab]"):
+            text = "\n" + text
+        out.write(text)
+        out.flush()
+        _mid_line[0] = not text.endswith("\n")
         _last_line[0] = time.monotonic()
 
 
@@ -118,7 +134,7 @@ def run(
             line = raw.decode(errors="replace").rstrip()
             lines.append(line)
             if not quiet:
-                say(f"    {line}")
+                echo(f"    {line}")
         code = proc.wait()
     if code != 0:
         tail = "\n".join(lines[-tail_lines:])

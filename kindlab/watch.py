@@ -1,0 +1,36 @@
+"""`python3 -m kindlab.watch CMD ...`: CMD's output passed through, never silent for long.
+
+Some steps print nothing for a while by design (pip inside tox hides its output, apt-get -qq):
+in a CI log that looks like a hang. This runs CMD, passes each line on as it comes, says every
+HEARTBEAT_SECONDS of silence that CMD still runs, and exits with CMD's exit code. Standard
+library only, so .ci/run can use it before anything is installed.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+from kindlab.progress import heartbeat, passthrough
+
+
+def watch(argv: list[str]) -> int:
+    """Chunks, not lines, are passed on: pytest's progress dots count as output too."""
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    assert proc.stdout is not None
+    with heartbeat(f"running {' '.join(argv[:4])}"):
+        while chunk := os.read(proc.stdout.fileno(), 65536):
+            passthrough(chunk.decode(errors="replace"))
+        return proc.wait()
+
+
+def main() -> int:
+    if len(sys.argv) < 2:
+        print("usage: python3 -m kindlab.watch CMD [ARG ...]", file=sys.stderr)
+        return 2
+    return watch(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
