@@ -12,13 +12,13 @@ import json
 import os
 import shutil
 import subprocess
-import time
 from pathlib import Path
 
 from kindlab.cache import cache_root
 from kindlab.errors import KindlabError
 from kindlab.gobuild import build_local_tool
 from kindlab.progress import run, say, step
+from kindlab.wait import WaitTimeout, wait_for
 
 CAP_SYS_RESOURCE = 24
 DAEMON_JSON = Path("/etc/docker/daemon.json")
@@ -92,13 +92,11 @@ def _start_dockerd() -> None:
     say(f"starting dockerd (log: {log})")
     with log.open("ab") as sink:
         subprocess.Popen(["dockerd"], stdout=sink, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + START_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        if engine_running():
-            return
-        time.sleep(1)
-    tail = log.read_text(errors="replace").splitlines()[-20:]
-    raise DockerUnavailable("dockerd did not come up:\n" + "\n".join(tail))
+    try:
+        wait_for(lambda: (engine_running(), "docker info"), "dockerd", START_TIMEOUT_SECONDS)
+    except WaitTimeout:
+        tail = log.read_text(errors="replace").splitlines()[-20:]
+        raise DockerUnavailable("dockerd did not come up:\n" + "\n".join(tail)) from None
 
 
 def main() -> int:

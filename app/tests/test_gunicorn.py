@@ -17,6 +17,7 @@ import pytest
 import requests
 
 from app import healthcheck
+from kindlab.wait import WaitStuck, WaitTimeout, wait_for
 
 CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 REPO = CONF.parents[1]
@@ -58,15 +59,21 @@ class Server:
             stdout=self.log_path.open("w"),
             stderr=subprocess.STDOUT,
         )
-        deadline = time.monotonic() + 20
-        while time.monotonic() < deadline:
-            assert self.proc.poll() is None, self.log_path.read_text()
+
+        def ready() -> tuple[bool, str]:
+            if self.proc.poll() is not None:
+                raise WaitStuck(f"gunicorn exited:\n{self.log_path.read_text()}")
             try:
-                if requests.get(f"{self.url}/ready", timeout=1).status_code == 200:
-                    return self
+                status = requests.get(f"{self.url}/ready", timeout=1).status_code
             except requests.ConnectionError:
-                time.sleep(0.1)
-        raise AssertionError(f"gunicorn not ready in 20s:\n{self.log_path.read_text()}")
+                return False, "no answer yet"
+            return status == 200, f"GET /ready -> {status}"
+
+        try:
+            wait_for(ready, "gunicorn to be ready", timeout=20, interval=0.1)
+        except WaitTimeout as exc:
+            raise AssertionError(f"{exc}\n{self.log_path.read_text()}") from None
+        return self
 
     def terminate(self) -> int:
         """SIGTERM to the master only, as Kubernetes and `docker stop` send it."""

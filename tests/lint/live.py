@@ -7,7 +7,6 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +15,7 @@ import requests
 import yaml
 
 from kindlab.versions import REPO_ROOT
+from kindlab.wait import wait_for
 
 from .rules import PROMETHEUS_DIR
 from .tools import require
@@ -30,16 +30,19 @@ def free_port() -> int:
 
 
 def wait_until(check: Callable[[], Any], what: str, timeout: float = 60.0) -> Any:
-    """Poll `check` until it returns something truthy; time out with `what` in the message."""
-    deadline = time.monotonic() + timeout
-    while True:
-        with contextlib.suppress(requests.RequestException):
+    """Poll `check` until it returns something truthy (a server not up yet counts as no)."""
+    found: list[Any] = []
+
+    def condition() -> tuple[bool, str]:
+        try:
             result = check()
-            if result:
-                return result
-        if time.monotonic() > deadline:
-            raise TimeoutError(f"timed out after {timeout:g} s waiting for {what}")
-        time.sleep(0.5)
+        except requests.RequestException as exc:
+            return False, type(exc).__name__
+        found[:] = [result]
+        return bool(result), repr(result)[:200]
+
+    wait_for(condition, what, timeout=timeout, interval=0.5)
+    return found[0]
 
 
 @contextlib.contextmanager

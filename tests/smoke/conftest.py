@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import subprocess
-import time
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -11,10 +10,11 @@ from dataclasses import dataclass
 import pytest
 import requests
 
+from e2e.gates import require_docker
 from kindlab.airgap.base_images import python_base_image
 from kindlab.appimage import build_app_image
 from kindlab.progress import say
-from kindlab.testing import require_docker
+from kindlab.wait import WaitStuck, WaitTimeout, wait_for
 
 SMOKE_TAG = "kindlab/app:smoke"
 SMOKE_VERSION = "0.0.0-smoke"
@@ -75,15 +75,18 @@ def run_container(app_image: BuiltImage) -> Iterator:
 
 def _wait_ready(container: Container) -> None:
     say(f"waiting for {container.name} to be ready at {container.url}")
-    deadline = time.monotonic() + READY_TIMEOUT_SECONDS
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"{container.url}/ready", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
+
+    def ready() -> tuple[bool, str]:
         if docker("inspect", "--format", "{{.State.Running}}", container.name) != "true":
-            break
-        time.sleep(0.3)
-    logs = docker("logs", container.name, check=False)
-    raise AssertionError(f"{container.name} not ready in {READY_TIMEOUT_SECONDS}s:\n{logs}")
+            raise WaitStuck(f"{container.name} exited")
+        try:
+            status = requests.get(f"{container.url}/ready", timeout=2).status_code
+        except requests.ConnectionError:
+            return False, "no answer yet"
+        return status == 200, f"GET /ready -> {status}"
+
+    try:
+        wait_for(ready, f"{container.name} to be ready", READY_TIMEOUT_SECONDS, interval=0.3)
+    except WaitTimeout as exc:
+        logs = docker("logs", container.name, check=False)
+        raise AssertionError(f"{exc}\n{logs}") from None
