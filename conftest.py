@@ -1,4 +1,7 @@
-"""Root pytest plugin: progress lines reach the terminal while pytest captures output.
+"""Root pytest plugin: the cluster fixtures, registered once, and progress on the terminal.
+
+The e2e suite and the lab self-tests share e2e.fixtures; registering it here (not by a star
+import in each conftest) lets one pytest run cover both.
 
 Long fixtures (air-gapped builds, cluster creation, waits) print through kindlab.progress; under
 capture those lines would only appear after the test, so a CI log or a terminal would look
@@ -11,6 +14,8 @@ import os
 import pytest
 
 from kindlab import progress
+
+pytest_plugins = ["e2e.fixtures"]
 
 
 def pytest_configure(config: pytest.Config) -> None:

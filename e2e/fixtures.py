@@ -18,6 +18,7 @@ from pathlib import Path
 
 import pytest
 
+from e2e.gates import require_docker
 from e2e.report import RunReport
 from kindlab.airgap.dockerimages import image_labels, pull
 from kindlab.cluster import appops, diagnostics, stack
@@ -26,7 +27,6 @@ from kindlab.cluster.stack import DEFAULT_CLUSTER_NAME
 from kindlab.ingress import IngressClient
 from kindlab.progress import run, say
 from kindlab.prom import Prometheus
-from kindlab.testing import require_docker
 from kindlab.versions import REPO_ROOT, pins
 
 ARTIFACTS = REPO_ROOT / "e2e-artifacts"

@@ -1,4 +1,5 @@
-"""Shared test gate: tiers that need Docker skip only where it truly cannot run, never in CI."""
+"""The Docker gate of the smoke and cluster tiers: skip only where Docker truly cannot run,
+never in CI. It lives with the tests, not in the kindlab tool package."""
 
 from __future__ import annotations
 

@@ -1,4 +1,5 @@
-"""The lab self-tests run on the e2e suite's cluster fixtures (e2e.fixtures), not a copy.
+"""The lab self-tests run on the e2e suite's cluster fixtures (e2e.fixtures, registered in the
+root conftest.py), not a copy.
 
 The cluster name defaults to `kindlab`, so a cluster from `tox -e up` is reused and left
 running; one this session creates is deleted at the end unless --keep-cluster is given.
@@ -8,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from e2e.fixtures import *  # noqa: F403  (pytest collects fixtures and hooks from this module)
 from kindlab.cluster import stack
 from kindlab.versions import REPO_ROOT
 from labs.session import Session

@@ -20,7 +20,7 @@ from labs.framework import (
 from labs.session import Session
 from labs.state import Progress
 
-pytestmark = pytest.mark.labs
+pytestmark = pytest.mark.unit
 
 
 def lab_of(*steps: Step) -> Lab:

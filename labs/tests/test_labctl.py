@@ -26,7 +26,8 @@ from labs.cli import (
     EXIT_USAGE,
 )
 
-pytestmark = pytest.mark.labs
+# No-cluster tests are `unit`; those that need Docker or the live cluster are `labs`.
+NEEDS_DOCKER = pytest.mark.labs
 
 ESCAPE = "\033["
 ABSENT_CLUSTER = "kindlab-labs-absent"
@@ -59,6 +60,7 @@ def labctl(home: Path, *args: str, cluster: str = "kindlab", **env: str):
     )
 
 
+@pytest.mark.unit
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -75,6 +77,7 @@ def test_unknown_lab_number_is_a_usage_error(home, args, message):
     assert result.stdout == ""
 
 
+@NEEDS_DOCKER
 @pytest.mark.parametrize(
     "args", [("check", "3"), ("start", "3", "--yes"), ("solve", "3", "--yes"), ("reset", "4")]
 )
@@ -88,12 +91,14 @@ def test_no_cluster_says_which_command_starts_one(home, args):
     assert not (home / "work").exists()
 
 
+@NEEDS_DOCKER
 def test_lab_1_needs_no_cluster(home):
     result = labctl(home, "check", "1", cluster=ABSENT_CLUSTER)
     assert result.returncode in {EXIT_OK, EXIT_CHECK_FAILED}, result
     assert "Docker answers" in result.stdout
 
 
+@pytest.mark.unit
 def test_list_shows_progress_from_the_state_file(home):
     state = {
         "version": 1,
@@ -118,12 +123,14 @@ def test_list_shows_progress_from_the_state_file(home):
     assert ESCAPE not in result.stdout, "no colour when piped"
 
 
+@pytest.mark.unit
 def test_colour_only_when_asked_for_without_a_terminal(home):
     assert ESCAPE not in labctl(home, "list").stdout
     assert ESCAPE in labctl(home, "list", FORCE_COLOR="1").stdout
     assert ESCAPE not in labctl(home, "list", FORCE_COLOR="1", NO_COLOR="1").stdout
 
 
+@pytest.mark.unit
 def test_hints_come_one_level_at_a_time(home):
     hints = LAB4.hints()
     for level in (1, 2, 3, 3):
@@ -138,6 +145,7 @@ def test_hints_come_one_level_at_a_time(home):
     assert progress["labs"]["4"]["hints_seen"] == 3
 
 
+@pytest.mark.unit
 def test_labctl_script_is_python_m_labs(home):
     script = shutil.which("labctl")
     assert script, "the labctl entry point is installed with the package"
@@ -150,6 +158,7 @@ def test_labctl_script_is_python_m_labs(home):
     assert direct.stdout == module.stdout
 
 
+@NEEDS_DOCKER
 def test_reset_really_restores_the_start_state(home, session):
     kube = session.kube
     workspace = home / "work" / LAB4.slug
