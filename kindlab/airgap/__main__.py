@@ -28,6 +28,7 @@ from kindlab.versions import REPO_ROOT, pins
 COMPONENTS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("docker-engine", ensure_docker),
     ("kind", binaries.kind_binary),
+    ("kubectl", binaries.built_kubectl),
     ("kubernetes-binaries", binaries.kubernetes_binaries),
     ("etcd", binaries.etcd_binary),
     ("coredns", binaries.coredns_binary),

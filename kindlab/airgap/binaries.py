@@ -1,24 +1,34 @@
-"""The binaries of the cluster, each built from its Go module at the pinned version."""
+"""The binaries of the cluster, each built from its Go module at the pinned version.
+
+kubectl alone may come from the published release instead (see `kubectl_binary`): the lint
+tier only needs it for `kubectl kustomize`, and building it must not mean building the rest.
+"""
 
 from __future__ import annotations
 
+import os
 import re
+from collections.abc import Callable
 from functools import cache
 from pathlib import Path
 
+from kindlab import download
 from kindlab.gobuild import ModuleBuild, build_local_tool, build_module
-from kindlab.progress import run
+from kindlab.progress import run, say
 from kindlab.versions import image_tag, pin
 
+# Built together; kubectl is a build of its own (built_kubectl).
 KUBERNETES_COMMANDS = (
     "kubeadm",
     "kubelet",
-    "kubectl",
     "kube-apiserver",
     "kube-controller-manager",
     "kube-scheduler",
     "kube-proxy",
 )
+# Any HTTP answer from the release host means the download path is open.
+RELEASE_PROBE = "https://dl.k8s.io/"
+RELEASE_PROBE_SECONDS = 3.0
 ETCD_MAIN = """// Command etcd: the etcd server, built from its published module.
 package main
 
@@ -32,28 +42,82 @@ func main() { etcdmain.Main(os.Args) }
 """
 
 
-def kubernetes_binaries() -> Path:
-    """kubeadm, kubelet, kubectl and the control plane, stamped with their release version."""
+def kubernetes_build(name: str, commands: tuple[str, ...]) -> ModuleBuild:
+    """Commands of k8s.io/kubernetes, stamped with their release version as upstream does."""
     version = pin("KUBERNETES_VERSION")
-    major, minor, _patch = version.lstrip("v").split(".")
+    major, minor, patch = version.lstrip("v").split(".")
     stamp = "k8s.io/component-base/version"
-    return build_module(
-        ModuleBuild(
-            name="kubernetes",
-            module="k8s.io/kubernetes",
-            version=version,
-            packages=tuple(f"k8s.io/kubernetes/cmd/{cmd}" for cmd in KUBERNETES_COMMANDS),
-            ldflags=(
-                f"-X {stamp}.gitVersion={version}",
-                f"-X {stamp}.gitMajor={major}",
-                f"-X {stamp}.gitMinor={minor}",
-                f"-X {stamp}.gitCommit={{commit}}",
-                f"-X {stamp}.gitTreeState=clean",
-                f"-X {stamp}.buildDate={{date}}",
-            ),
-            staging_version=f"v0.{minor}.{_patch}",
-        )
+    return ModuleBuild(
+        name=name,
+        module="k8s.io/kubernetes",
+        version=version,
+        packages=tuple(f"k8s.io/kubernetes/cmd/{cmd}" for cmd in commands),
+        ldflags=(
+            f"-X {stamp}.gitVersion={version}",
+            f"-X {stamp}.gitMajor={major}",
+            f"-X {stamp}.gitMinor={minor}",
+            f"-X {stamp}.gitCommit={{commit}}",
+            f"-X {stamp}.gitTreeState=clean",
+            f"-X {stamp}.buildDate={{date}}",
+        ),
+        staging_version=f"v0.{minor}.{patch}",
     )
+
+
+def kubernetes_binaries() -> Path:
+    """kubeadm, kubelet and the control plane (KUBERNETES_COMMANDS); kubectl is not among them."""
+    return build_module(kubernetes_build("kubernetes", KUBERNETES_COMMANDS))
+
+
+def built_kubectl() -> Path:
+    """kubectl built alone from its Go module: no other Kubernetes command is compiled."""
+    return build_module(kubernetes_build("kubectl", ("kubectl",))) / "kubectl"
+
+
+def release_host_answers() -> bool:
+    return download.answers(RELEASE_PROBE, timeout=RELEASE_PROBE_SECONDS)
+
+
+def kubectl_plan(
+    airgap: bool | None = None, probe: Callable[[], bool] = release_host_answers
+) -> tuple[bool, str]:
+    """Whether to download the kubectl release (True) or build it (False), and why.
+
+    An explicit `airgap` wins, then KINDLAB_AIRGAP; when neither decides, a release already
+    verified into the cache is used, else the release is downloaded if dl.k8s.io answers.
+    """
+    if airgap is not None:
+        return not airgap, "air-gapped cluster build" if airgap else "online mode requested"
+    setting = download.airgap_setting()
+    if setting is not None:
+        return not setting, f"{download.AIRGAP_VARIABLE}={os.environ[download.AIRGAP_VARIABLE]}"
+    if download.present(download.kubectl_release_path(pin("KUBERNETES_VERSION"))):
+        return True, "already downloaded and verified"
+    if probe():
+        return True, "dl.k8s.io answered"
+    return False, "dl.k8s.io did not answer"
+
+
+@cache
+def kubectl_binary(airgap: bool | None = None) -> Path:
+    """The pinned kubectl: the verified release when online, else built from its Go module.
+
+    Cached per process: the lint tier asks for it once per rendered kustomization.
+    """
+    version = pin("KUBERNETES_VERSION")
+    fetch, why = kubectl_plan(airgap)
+    if not fetch:
+        say(f"kubectl {version}: from its Go module, built alone and cached ({why})")
+        return built_kubectl()
+    say(f"kubectl {version}: the published release, SHA-256 checked and cached ({why})")
+    try:
+        return download.kubectl_release(version)
+    except download.ChecksumMismatch:
+        raise
+    except download.DownloadError as exc:
+        raise download.DownloadError(
+            f"{exc}\nSet {download.AIRGAP_VARIABLE}=1 to build kubectl from its Go module instead."
+        ) from exc
 
 
 def kind_binary() -> Path:
@@ -64,10 +128,6 @@ def kind_binary() -> Path:
         packages=("sigs.k8s.io/kind",),
     )
     return build_module(build) / "kind"
-
-
-def kubectl_binary() -> Path:
-    return kubernetes_binaries() / "kubectl"
 
 
 @cache

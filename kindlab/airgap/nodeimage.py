@@ -27,7 +27,7 @@ from kindlab.progress import CommandError, run, say
 from kindlab.versions import pin
 
 NODE_DIR = Path(__file__).parent / "node"
-NODE_BINARIES = ("kubelet", "kubeadm", "kubectl")
+NODE_BINARIES = ("kubelet", "kubeadm")
 ENTRYPOINT = '["/usr/local/bin/kindlab-entrypoint", "/sbin/init"]'
 CONTAINERD_START_SECONDS = 60
 
@@ -40,7 +40,9 @@ def node_image() -> str:
     """Build (once per input change) and return the air-gapped node image reference."""
     ref = node_image_ref()
     k8s = binaries.kubernetes_binaries()
-    node_binaries = [k8s / name for name in NODE_BINARIES] + [binaries.crictl_binary()]
+    # kind runs kubectl inside the node (CNI, storage class): built, like everything here.
+    node_binaries = [k8s / name for name in NODE_BINARIES]
+    node_binaries += [binaries.built_kubectl(), binaries.crictl_binary()]
     preload = control_plane_images()
     pause = binaries.kubeadm_image_refs()["pause"]
     base = debian_image()

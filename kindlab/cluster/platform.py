@@ -12,13 +12,13 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
 from pytest_kind import KindCluster
 
 from kindlab.airgap import binaries
 from kindlab.airgap.cluster_images import addon_images
 from kindlab.airgap.nodeimage import node_image, node_image_ref
 from kindlab.cache import component_dir
+from kindlab.download import airgap_setting, answers, kubectl_release
 from kindlab.progress import say
 from kindlab.versions import pin
 
@@ -37,21 +37,15 @@ class ClusterPlatform:
 
 def registry_reachable(timeout: float = 5.0) -> bool:
     """Any HTTP answer from Docker Hub (even 401) means images can be pulled."""
-    try:
-        requests.get(REGISTRY_PROBE, timeout=timeout)
-    except requests.RequestException:
-        return False
-    return True
+    return answers(REGISTRY_PROBE, timeout=timeout)
 
 
 def wants_airgap(requested: bool | None) -> bool:
     if requested is not None:
         return requested
-    env = os.environ.get("KINDLAB_AIRGAP", "auto").lower()
-    if env in {"1", "true", "yes"}:
-        return True
-    if env in {"0", "false", "no"}:
-        return False
+    setting = airgap_setting()
+    if setting is not None:
+        return setting
     reachable = registry_reachable()
     if not reachable:
         say("no container registry reachable: using the air-gapped cluster build")
@@ -64,7 +58,7 @@ def resolve_platform(airgap: bool | None = None) -> ClusterPlatform:
         return ClusterPlatform(
             airgap=True,
             kind=binaries.kind_binary(),
-            kubectl=binaries.kubectl_binary(),
+            kubectl=binaries.kubectl_binary(airgap=True),
             node_image=node_image(),
             preload_images=tuple(addon_images()),
         )
@@ -89,7 +83,7 @@ def resolve_tools(airgap: bool | None = None) -> ClusterPlatform:
         return ClusterPlatform(
             airgap=True,
             kind=binaries.kind_binary(),
-            kubectl=binaries.kubectl_binary(),
+            kubectl=binaries.kubectl_binary(airgap=True),
             node_image=node_image_ref(),
             preload_images=(),
         )
@@ -97,20 +91,18 @@ def resolve_tools(airgap: bool | None = None) -> ClusterPlatform:
 
 
 def _online_without_go() -> ClusterPlatform:
-    """Release binaries at our pinned versions, fetched once by pytest-kind's downloader."""
+    """Release binaries at our pinned versions, each fetched once.
+
+    kubectl is checked against its published SHA-256; kind comes from pytest-kind's downloader.
+    """
     kind_version, kube_version = pin("KIND_VERSION"), pin("KUBERNETES_VERSION")
     os.environ["KIND_DOWNLOAD_URL"] = (
         f"https://github.com/kubernetes-sigs/kind/releases/download/{kind_version}/kind-linux-amd64"
     )
-    os.environ["KUBECTL_DOWNLOAD_URL"] = (
-        f"https://dl.k8s.io/release/{kube_version}/bin/linux/amd64/kubectl"
-    )
-    store = component_dir("release-binaries", f"{kind_version}-{kube_version}")
-    kind, kubectl = store / "kind", store / "kubectl"
+    kind = component_dir("release-binaries", f"{kind_version}-{kube_version}") / "kind"
     say(f"downloading kind {kind_version} and kubectl {kube_version} (no Go toolchain here)")
-    downloader = KindCluster("kindlab-downloads", kind_path=kind, kubectl_path=kubectl)
-    downloader.ensure_kind()
-    downloader.ensure_kubectl()
+    kubectl = kubectl_release(kube_version)
+    KindCluster("kindlab-downloads", kind_path=kind, kubectl_path=kubectl).ensure_kind()
     return ClusterPlatform(
         airgap=False,
         kind=kind,

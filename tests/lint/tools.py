@@ -34,7 +34,7 @@ def require(tool: str) -> str:
 
 
 def kubectl() -> str:
-    """KINDLAB_KUBECTL if set, else the pinned kubectl built from its Go module (cached)."""
+    """KINDLAB_KUBECTL if set, else the pinned kubectl: verified release online, else built."""
     if os.environ.get("KINDLAB_KUBECTL"):
         return _overridable("kubectl", "KINDLAB_KUBECTL")
     return str(kubectl_binary())
