@@ -2,8 +2,8 @@
 
 Layers: cluster → images → add-ons → deployed app → clients.
 
-Each layer is one fixture with one job, built on kindlab.cluster so `tox -e up` and the labs
-run the very same steps. The cluster is torn down at the end unless --keep-cluster is given,
+Each layer is one fixture running one step of kindlab.cluster.bringup, the sequence `tox -e up`
+and labctl run too. The cluster is torn down at the end unless --keep-cluster is given,
 including after failures and Ctrl-C (fixture finalizers run on both).
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 import dataclasses
 import os
 import re
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -21,9 +20,12 @@ import pytest
 from e2e.gates import require_docker
 from e2e.report import RunReport
 from kindlab.airgap.dockerimages import image_labels, pull
-from kindlab.cluster import appops, diagnostics, stack
+from kindlab.cluster import appops, diagnostics
+from kindlab.cluster.addons import Endpoints
+from kindlab.cluster.bringup import BringUp
+from kindlab.cluster.lifecycle import DEFAULT_CLUSTER_NAME, Cluster
+from kindlab.cluster.names import APP_REPOSITORY, APP_TAG
 from kindlab.cluster.platform import ClusterPlatform, resolve_platform
-from kindlab.cluster.stack import DEFAULT_CLUSTER_NAME
 from kindlab.ingress import IngressClient
 from kindlab.progress import run, say
 from kindlab.prom import Prometheus
@@ -89,39 +91,43 @@ def cluster_platform(pytestconfig: pytest.Config) -> ClusterPlatform:
 
 
 @pytest.fixture(scope="session")
-def lab(
-    pytestconfig: pytest.Config, cluster_platform: ClusterPlatform, run_report: RunReport
-) -> Iterator[stack.LabCluster]:
+def bringup(pytestconfig: pytest.Config, cluster_platform: ClusterPlatform) -> BringUp:
     name = pytestconfig.getoption("cluster_name")
     if name == PYTEST_KIND_DEFAULT_NAME:
         name = os.environ.get("KINDLAB_CLUSTER_NAME", DEFAULT_CLUSTER_NAME)
-    started = time.monotonic()
-    cluster = stack.start_cluster(cluster_platform, name)
-    reused = not cluster.created
-    run_report.record(
-        "cluster",
-        name=name,
-        airgap=cluster_platform.airgap,
-        node_image=cluster_platform.node_image,
-        reused=reused,
-        create_seconds=round(time.monotonic() - started, 1),
-    )
-    try:
-        yield cluster
-    finally:
-        if reused:
-            say(f"leaving cluster {name!r} running: it existed before this session")
-        elif pytestconfig.getoption("keep_cluster") or os.environ.get(KEEP_ENV) == "1":
-            say(f"keeping cluster {name!r}; delete it with: tox -e down -- --name {name}")
-        else:
-            cluster.delete()
+    return BringUp(cluster_platform, name)
 
 
 @pytest.fixture(scope="session")
-def app_images(pytestconfig: pytest.Config, lab: stack.LabCluster) -> dict[str, str]:
+def cluster(
+    pytestconfig: pytest.Config, bringup: BringUp, run_report: RunReport
+) -> Iterator[Cluster]:
+    made = bringup.cluster()
+    platform = made.platform
+    run_report.record(
+        "cluster",
+        name=made.name,
+        airgap=platform.airgap,
+        node_image=platform.node_image,
+        reused=not made.created,
+        create_seconds=bringup.seconds["cluster"],
+    )
+    try:
+        yield made
+    finally:
+        if not made.created:
+            say(f"leaving cluster {made.name!r} running: it existed before this session")
+        elif pytestconfig.getoption("keep_cluster") or os.environ.get(KEEP_ENV) == "1":
+            say(f"keeping cluster {made.name!r}; delete it with: tox -e down -- --name {made.name}")
+        else:
+            made.delete()
+
+
+@pytest.fixture(scope="session")
+def app_images(pytestconfig: pytest.Config, cluster: Cluster, bringup: BringUp) -> dict[str, str]:
     """The release under test and a second tag for rollouts, both loaded into the node."""
-    local = f"{stack.APP_REPOSITORY}:{stack.APP_TAG}"
-    rollout = f"{stack.APP_REPOSITORY}:{ROLLOUT_TAG}"
+    local = f"{APP_REPOSITORY}:{APP_TAG}"
+    rollout = f"{APP_REPOSITORY}:{ROLLOUT_TAG}"
     prebuilt = pytestconfig.getoption("app_image")
     if prebuilt:
         say(f"testing the prebuilt image {prebuilt}")
@@ -130,46 +136,46 @@ def app_images(pytestconfig: pytest.Config, lab: stack.LabCluster) -> dict[str, 
         for ref in (local, rollout):
             run(["docker", "tag", prebuilt, ref])
     else:
-        stack.build_app_image(stack.APP_TAG)
-        stack.build_app_image(ROLLOUT_TAG)
-    lab.load_image(rollout)
+        bringup.app_image(APP_TAG)
+        bringup.app_image(ROLLOUT_TAG)
+    cluster.load_image(rollout)
     return {"v1": local, "v2": rollout}
 
 
 @pytest.fixture(scope="session")
-def endpoints(lab: stack.LabCluster, run_report: RunReport) -> stack.Endpoints:
-    started = time.monotonic()
-    urls = stack.deploy_addons(lab)
-    run_report.record("addons", deploy_seconds=round(time.monotonic() - started, 1))
+def endpoints(cluster: Cluster, bringup: BringUp, run_report: RunReport) -> Endpoints:
+    urls = bringup.addons()
+    run_report.record("addons", deploy_seconds=bringup.seconds["addons"])
     return urls
 
 
 @pytest.fixture(scope="session")
 def deployed_app(
-    lab: stack.LabCluster,
+    bringup: BringUp,
     app_images: dict[str, str],
-    endpoints: stack.Endpoints,
+    endpoints: Endpoints,
     run_report: RunReport,
-) -> stack.LabCluster:
-    started = time.monotonic()
-    stack.deploy_app(lab, app_images["v1"])
-    stack.wait_until_serving(lab.kube, endpoints)
-    run_report.record("app", deploy_seconds=round(time.monotonic() - started, 1))
-    return lab
+) -> Cluster:
+    made = bringup.app(app_images["v1"])
+    bringup.serving()
+    run_report.record(
+        "app", deploy_seconds=round(bringup.seconds["app"] + bringup.seconds["serving"], 1)
+    )
+    return made
 
 
 @pytest.fixture(scope="session")
-def ingress(deployed_app: stack.LabCluster, endpoints: stack.Endpoints) -> IngressClient:
+def ingress(deployed_app: Cluster, endpoints: Endpoints) -> IngressClient:
     return IngressClient(endpoints.ingress, endpoints.ingress_host)
 
 
 @pytest.fixture(scope="session")
-def prom(endpoints: stack.Endpoints) -> Prometheus:
+def prom(endpoints: Endpoints) -> Prometheus:
     return Prometheus(endpoints.prometheus)
 
 
 @pytest.fixture
-def restore_app(deployed_app: stack.LabCluster) -> Iterator[stack.LabCluster]:
+def restore_app(deployed_app: Cluster) -> Iterator[Cluster]:
     """For tests that change the Deployment: put back the committed overlay afterwards."""
     yield deployed_app
     appops.restore(deployed_app.kube)
@@ -179,9 +185,9 @@ def restore_app(deployed_app: stack.LabCluster) -> Iterator[stack.LabCluster]:
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator:
     report = yield
     if report.failed and call.when in {"setup", "call"}:
-        cluster = item.funcargs.get("lab") or item.funcargs.get("deployed_app")
-        if isinstance(cluster, stack.LabCluster):
-            diagnostics.dump(cluster, ARTIFACTS / _safe(item.nodeid))
+        made = item.funcargs.get("cluster") or item.funcargs.get("deployed_app")
+        if isinstance(made, Cluster):
+            diagnostics.dump(made, ARTIFACTS / _safe(item.nodeid))
     return report
 
 

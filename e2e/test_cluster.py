@@ -31,8 +31,8 @@ print(json.dumps({
 """
 
 
-def test_node_ready_at_pinned_version(lab):
-    (node,) = lab.kube.core.list_node().items
+def test_node_ready_at_pinned_version(cluster):
+    (node,) = cluster.kube.core.list_node().items
     ready = {c.type: c.status for c in node.status.conditions}["Ready"]
     assert ready == "True"
     assert node.status.node_info.kubelet_version == pin("KUBERNETES_VERSION")

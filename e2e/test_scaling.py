@@ -27,7 +27,7 @@ def test_scale_out_then_in(restore_app, ingress, prom, run_report):
     pods: set[str] = set()
 
     def spread() -> tuple[bool, str]:
-        pods.update(ingress.get("/version").headers["X-Served-By"] for _ in range(SAMPLES))
+        pods.update(ingress.pods_answering(SAMPLES))
         return len(pods) >= 6, f"{len(pods)} distinct pods answered"
 
     with contextlib.suppress(waits.WaitTimeout):

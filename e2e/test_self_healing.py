@@ -58,7 +58,7 @@ def test_failing_liveness_restarts_the_container(restore_app, ingress, run_repor
     seen: set[str] = set()
 
     def answering() -> tuple[bool, str]:
-        seen.update(ingress.get("/version").headers["X-Served-By"] for _ in range(20))
+        seen.update(ingress.pods_answering(20))
         return name in seen, f"answered so far: {sorted(seen)}"
 
     # Ready is not yet routed: Traefik learns of the endpoint a moment later.

@@ -22,6 +22,7 @@ from pathlib import Path
 import requests
 
 from kindlab.cache import component_dir
+from kindlab.errors import KindlabError
 from kindlab.progress import say
 
 AIRGAP_VARIABLE = "KINDLAB_AIRGAP"
@@ -33,7 +34,7 @@ CONNECT_SECONDS, READ_SECONDS = 10.0, 60.0
 CHUNK_BYTES = 1 << 20
 
 
-class DownloadError(RuntimeError):
+class DownloadError(KindlabError):
     """A release could not be fetched; the message names the URL and what went wrong."""
 
 

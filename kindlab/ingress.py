@@ -6,12 +6,14 @@ across pods the way a user's traffic does.
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
 import requests
 
 DEFAULT_TIMEOUT = 10.0
+SERVED_BY_HEADER = "X-Served-By"
 
 
 @dataclass
@@ -33,3 +35,22 @@ class IngressClient:
 
     def post(self, path: str, **kwargs: Any) -> requests.Response:
         return self.request("POST", path, **kwargs)
+
+    def answers(self, count: int, path: str = "/version") -> list[tuple[str, str]]:
+        """(pod, status) for each of `count` GETs: which pod answered (X-Served-By) and how.
+
+        A transport error counts too, as ("?", its name): nothing is lost from the tally.
+        """
+        found: list[tuple[str, str]] = []
+        for _ in range(count):
+            try:
+                reply = self.get(path, timeout=5)
+            except requests.RequestException as exc:
+                found.append(("?", type(exc).__name__))
+                continue
+            found.append((reply.headers.get(SERVED_BY_HEADER, "?"), str(reply.status_code)))
+        return found
+
+    def pods_answering(self, count: int, path: str = "/version") -> Counter[str]:
+        """How many of `count` GETs each pod answered with 200."""
+        return Counter(pod for pod, status in self.answers(count, path) if status == "200")

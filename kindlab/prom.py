@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import requests
 
+from kindlab.errors import KindlabError
 
-class PrometheusError(RuntimeError):
+
+class PrometheusError(KindlabError):
     """Prometheus answered with an error; the message is Prometheus's own."""
+
+
+class RulesRejected(PrometheusError):
+    """Prometheus refused to load a rules file on reload; the message is Prometheus's own."""
 
 
 @dataclass
@@ -46,9 +53,24 @@ class Prometheus:
         active = self._get("/api/v1/targets", state="active")["activeTargets"]
         return [t for t in active if job is None or t["labels"].get("job") == job]
 
+    def rule_groups(self) -> list[dict]:
+        return self._get("/api/v1/rules")["groups"]
+
     def rule_names(self) -> set[str]:
-        groups = self._get("/api/v1/rules")["groups"]
-        return {rule["name"] for group in groups for rule in group["rules"]}
+        return {rule["name"] for group in self.rule_groups() for rule in group["rules"]}
+
+    def rule_groups_by_file(self) -> dict[str, list[dict]]:
+        """Rule groups Prometheus evaluates now, by file name (as mounted)."""
+        by_file: dict[str, list[dict]] = {}
+        for group in self.rule_groups():
+            by_file.setdefault(Path(group["file"]).name, []).append(group)
+        return by_file
+
+    def reload(self) -> None:
+        """POST /-/reload (needs --web.enable-lifecycle); a refusal raises with Prometheus's why."""
+        response = requests.post(f"{self.base_url}/-/reload", timeout=30)
+        if response.status_code != 200:
+            raise RulesRejected(response.text.strip() or f"HTTP {response.status_code}")
 
     def ready(self) -> bool:
         try:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 import requests
 
-from kindlab.ingress import IngressClient
+from kindlab.ingress import SERVED_BY_HEADER, IngressClient
 from kindlab.progress import say
 
 MAX_RATE = 200.0
@@ -124,7 +124,7 @@ class TrafficGenerator:
                 sent,
                 response.status_code,
                 time.monotonic() - sent,
-                response.headers.get("X-Served-By"),
+                response.headers.get(SERVED_BY_HEADER),
                 response.headers.get("X-App-Version"),
                 None if response.ok else response.text[:200],
             )

@@ -8,24 +8,19 @@ the committed overlay, which also drops whatever a previous lab (or learner) lef
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
-import subprocess
 import time
 from pathlib import Path
 
-import requests
-from kubernetes.client.exceptions import ApiException
-from kubernetes.dynamic.exceptions import NotFoundError
-
 from kindlab.airgap.dockerimages import image_labels
-from kindlab.cluster import appops, stack, waits
-from kindlab.cluster.apply import render
-from kindlab.cluster.kube import Kube
+from kindlab.cluster import appops, waits
+from kindlab.cluster.app import APP_OVERLAY, build_app_image
+from kindlab.cluster.apply import delete_if_present, render, replace_objects
+from kindlab.cluster.kube import Kube, or_none
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_SELECTOR, APP_TAG
-from kindlab.cluster.stack import APP_OVERLAY
-from kindlab.progress import run, say, step
+from kindlab.progress import say, step
+from kindlab.prom import RulesRejected
 from labs.framework import Lab
 from labs.session import Session
 
@@ -103,40 +98,21 @@ def app_image(tag: str = APP_TAG) -> str:
     return f"{APP_REPOSITORY}:{tag}"
 
 
-def node_names(session: Session) -> list[str]:
-    listing = run([session.platform.kind, "get", "nodes", "--name", session.cluster_name])
-    return [line.strip() for line in listing.splitlines() if line.strip()]
-
-
 def node_has_image(session: Session, ref: str) -> bool:
-    """Whether containerd on every node holds `ref`, which is what `kind load` puts there.
-
-    Asked of containerd itself (`ctr`, in every kind node image): the node status the API
-    reports lags by up to its update period.
-    """
-    for node in node_names(session):
-        listing = run(["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "ls", "-q"])
-        if f"docker.io/{ref}" not in listing.split():
-            return False
-    return True
+    return session.cluster.has_image(ref)
 
 
 def remove_image_from_nodes(session: Session, ref: str) -> None:
-    for node in node_names(session):
-        subprocess.run(
-            ["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "rm", f"docker.io/{ref}"],
-            capture_output=True,
-            check=False,
-        )
+    session.cluster.remove_image(ref)
 
 
 def ensure_image_in_node(session: Session, tag: str) -> str:
     """The app image `tag` inside the node, built first if Docker does not have it either."""
     ref = app_image(tag)
-    if not node_has_image(session, ref):
+    if not session.cluster.has_image(ref):
         if image_labels(ref) is None:
-            stack.build_app_image(tag)
-        session.lab.load_image(ref)
+            build_app_image(tag)
+        session.cluster.load_image(ref)
     return ref
 
 
@@ -144,13 +120,7 @@ def ensure_image_in_node(session: Session, tag: str) -> str:
 
 
 def app_deployed(kube: Kube) -> bool:
-    try:
-        kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    return or_none(kube.apps.read_namespaced_deployment, APP_NAME, APP_NAMESPACE) is not None
 
 
 def ensure_app(session: Session) -> None:
@@ -158,7 +128,7 @@ def ensure_app(session: Session) -> None:
     deployed: later labs start from a working app, whatever happened before."""
     ref = ensure_image_in_node(session, APP_TAG)
     if not app_deployed(session.kube):
-        stack.deploy_app(session.lab, ref)
+        session.bringup.app(ref)
 
 
 def reset_extras(session: Session) -> None:
@@ -167,8 +137,8 @@ def reset_extras(session: Session) -> None:
     ensure_app(session)
     kube = session.kube
     objects = render(kube, APP_OVERLAY)
-    replace_whole(kube, [o for o in objects if o["kind"] not in {"Namespace", "Deployment"}])
-    delete_if_present(kube, "autoscaling/v2", "HorizontalPodAutoscaler", APP_NAME)
+    replace_objects(kube, [o for o in objects if o["kind"] not in {"Namespace", "Deployment"}])
+    delete_if_present(kube, "autoscaling/v2", "HorizontalPodAutoscaler", APP_NAME, APP_NAMESPACE)
     set_lab_rules(session, None)
 
 
@@ -177,40 +147,7 @@ def baseline(session: Session) -> None:
     with step("Resetting the app to k8s/overlays/kind"):
         reset_extras(session)
         appops.restore(session.kube)
-        stack.wait_until_serving(session.kube, session.urls)
-
-
-def replace_whole(kube: Kube, objects: list[dict]) -> None:
-    """PUT each object as rendered (create it if missing): no field, label or last-applied
-    annotation of an earlier apply survives, unlike with any kind of apply."""
-    for obj in objects:
-        resource = kube.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-        meta = obj["metadata"]
-        namespace = meta.get("namespace") if resource.namespaced else None
-        try:
-            live = resource.get(name=meta["name"], namespace=namespace)
-        except NotFoundError:
-            resource.create(body=obj, namespace=namespace)
-            continue
-        body = json.loads(json.dumps(obj))
-        body["metadata"]["resourceVersion"] = live.metadata.resourceVersion
-        if obj["kind"] == "Service":
-            # Allocated once, immutable: carried over from the live object.
-            for key in ("clusterIP", "clusterIPs"):
-                if live.spec[key]:
-                    body["spec"][key] = live.spec[key]
-        resource.replace(body=body, namespace=namespace)
-
-
-def delete_if_present(
-    kube: Kube, api_version: str, kind: str, name: str, namespace: str = APP_NAMESPACE
-) -> bool:
-    resource = kube.dynamic.resources.get(api_version=api_version, kind=kind)
-    try:
-        resource.delete(name=name, namespace=namespace)
-    except NotFoundError:
-        return False
-    return True
+        session.bringup.serving()
 
 
 def recreate_deployment(session: Session, kustomization: Path) -> None:
@@ -218,60 +155,46 @@ def recreate_deployment(session: Session, kustomization: Path) -> None:
     created from the start state, as if the team had shipped it broken in the first place."""
     kube = session.kube
     with step("Removing the app Deployment and its pods"):
-        delete_if_present(kube, "apps/v1", "Deployment", APP_NAME)
+        delete_if_present(kube, "apps/v1", "Deployment", APP_NAME, APP_NAMESPACE)
+        # The ReplicaSets go first, so nothing makes a new pod; then the pods, without the
+        # preStop pause and drain: nothing of them is worth waiting for here.
+        kube.apps.delete_collection_namespaced_replica_set(
+            APP_NAMESPACE, label_selector=APP_SELECTOR
+        )
+        kube.core.delete_collection_namespaced_pod(
+            APP_NAMESPACE, label_selector=APP_SELECTOR, grace_period_seconds=0
+        )
         waits.wait_for(_app_pods_gone(kube), "the app pods to be gone", GONE_TIMEOUT)
     kubectl_apply(session, kustomization)
 
 
 def _app_pods_gone(kube: Kube) -> waits.Condition:
-    """Kills leftover pods without a grace period on every poll: nothing of them is worth the
-    preStop pause and drain here, and ReplicaSets being garbage-collected may still make one."""
-
     def check() -> tuple[bool, str]:
-        kube.apps.delete_collection_namespaced_replica_set(
-            APP_NAMESPACE, label_selector=APP_SELECTOR
-        )
         pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
-        for pod in pods:
-            _delete_pod_now(kube, pod.metadata.name)
-        return not pods, f"{len(pods)} app pods left"
+        sets = kube.apps.list_namespaced_replica_set(APP_NAMESPACE, label_selector=APP_SELECTOR)
+        state = f"{len(pods)} app pods, {len(sets.items)} ReplicaSets left"
+        return not pods and not sets.items, state
 
     return check
-
-
-def _delete_pod_now(kube: Kube, name: str) -> None:
-    try:
-        kube.core.delete_namespaced_pod(name, APP_NAMESPACE, grace_period_seconds=0)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
 
 
 def delete_app_namespace(session: Session) -> None:
     """The app gone entirely, namespace and all (lab 2 deploys it from nothing)."""
     kube = session.kube
     with step(f"Deleting namespace {APP_NAMESPACE}"):
-        try:
-            kube.core.delete_namespace(APP_NAMESPACE)
-        except ApiException as exc:
-            if exc.status != 404:
-                raise
+        if not delete_if_present(kube, "v1", "Namespace", APP_NAMESPACE):
+            return
+        kube.core.delete_collection_namespaced_pod(APP_NAMESPACE, grace_period_seconds=0)
 
         def gone() -> tuple[bool, str]:
-            pods = kube.core.list_namespaced_pod(APP_NAMESPACE).items
-            for pod in pods:
-                _delete_pod_now(kube, pod.metadata.name)
             names = [n.metadata.name for n in kube.core.list_namespace().items]
+            pods = kube.core.list_namespaced_pod(APP_NAMESPACE).items
             return APP_NAMESPACE not in names, f"{len(pods)} pods left in {APP_NAMESPACE}"
 
         waits.wait_for(gone, f"namespace {APP_NAMESPACE} to be deleted", GONE_TIMEOUT)
 
 
 # --- the learner's alert rules (lab 8) -----------------------------------------------------
-
-
-class RulesRejected(RuntimeError):
-    """Prometheus refused to load the rules file; the message is Prometheus's own."""
 
 
 def set_lab_rules(session: Session, text: str | None, filename: str = "lab.yml") -> None:
@@ -317,34 +240,18 @@ def _touch_prometheus(kube: Kube) -> None:
         kube.core.patch_namespaced_pod(pod.metadata.name, MONITORING_NAMESPACE, stamp)
 
 
-def reload_prometheus(session: Session) -> None:
-    """POST /-/reload (the Deployment enables the lifecycle API); a refusal raises with why."""
-    response = requests.post(f"{session.urls.prometheus}/-/reload", timeout=30)
-    if response.status_code != 200:
-        raise RulesRejected(response.text.strip() or f"HTTP {response.status_code}")
-
-
-def loaded_rule_groups(session: Session) -> dict[str, list[dict]]:
-    """Rule groups Prometheus evaluates now, by file (as mounted), each a list of groups."""
-    groups = session.prom._get("/api/v1/rules")["groups"]
-    by_file: dict[str, list[dict]] = {}
-    for group in groups:
-        by_file.setdefault(Path(group["file"]).name, []).append(group)
-    return by_file
-
-
 def wait_lab_rules(session: Session, filename: str, present: bool, timeout: float = 120) -> None:
     """Reload until Prometheus evaluates the lab's rules file, or no longer does. While a
     rejected file is still mounted a reload fails; that only means "not yet" when removing."""
 
     def check() -> tuple[bool, str]:
         try:
-            reload_prometheus(session)
+            session.prom.reload()
         except RulesRejected as exc:
             if present:
                 raise
             return False, f"reload refused: {exc}"
-        files = loaded_rule_groups(session)
+        files = session.prom.rule_groups_by_file()
         return (filename in files) == present, f"rule files loaded: {sorted(files)}"
 
     what = f"Prometheus to {'load' if present else 'drop'} {filename}"

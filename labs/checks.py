@@ -15,29 +15,24 @@ from typing import Any
 import requests
 import yaml
 from kubernetes.client import V1Container, V1Deployment, V1Pod, V1ReplicaSet
-from kubernetes.client.exceptions import ApiException
+from kubernetes.utils import parse_quantity
 
 from kindlab.cluster import waits
-from kindlab.cluster.kube import Kube
+from kindlab.cluster.kube import Kube, or_none
 from kindlab.cluster.names import APP_CONTAINER as CONTAINER
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
-from kindlab.cluster.pods import is_ready, stuck_reason
+from kindlab.cluster.pods import is_ready, restart_count
 from labs.framework import CheckContext, StepFailed, Verdict, failed, passed
 
 REVISION = "deployment.kubernetes.io/revision"
-ROLLOUT_TIMEOUT = 150
 MI = 1024 * 1024
 
 
 def deployment(kube: Kube) -> V1Deployment:
-    try:
-        return kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
-    except ApiException as exc:
-        if exc.status == 404:
-            raise StepFailed(
-                f"there is no Deployment {APP_NAME} in namespace {APP_NAMESPACE}"
-            ) from None
-        raise
+    found = or_none(kube.apps.read_namespaced_deployment, APP_NAME, APP_NAMESPACE)
+    if found is None:
+        raise StepFailed(f"there is no Deployment {APP_NAME} in namespace {APP_NAMESPACE}")
+    return found
 
 
 def app_container(dep: V1Deployment) -> V1Container:
@@ -74,19 +69,14 @@ def current_pods(kube: Kube, dep: V1Deployment | None = None) -> list[V1Pod]:
     return sorted(mine, key=lambda p: p.metadata.creation_timestamp)
 
 
-def parse_quantity(value: str | None) -> float | None:
-    """A Kubernetes quantity ("128Mi", "1G", "500m") as a plain number."""
+def quantity(value: str | None) -> float | None:
+    """A Kubernetes quantity ("128Mi", "1G", "500m") as a plain number; a bad one fails."""
     if value is None:
         return None
-    units = {
-        "Ki": 1024, "Mi": MI, "Gi": 1024 * MI, "Ti": 1024**4,
-        "k": 1e3, "M": 1e6, "G": 1e9, "T": 1e12, "m": 1e-3,
-    }  # fmt: skip
-    text = str(value)
-    for suffix in sorted(units, key=len, reverse=True):
-        if text.endswith(suffix):
-            return float(text[: -len(suffix)]) * units[suffix]
-    return float(text)
+    try:
+        return float(parse_quantity(value))
+    except ValueError as exc:
+        raise StepFailed(f"{value!r} is not a Kubernetes quantity: {exc}") from None
 
 
 # --- steps -------------------------------------------------------------------------------
@@ -103,25 +93,12 @@ def rollout_complete(ctx: CheckContext, replicas: int | None = None) -> Verdict:
     dep = deployment(kube)
     if replicas is not None and dep.spec.replicas != replicas:
         return failed(f"the Deployment wants {dep.spec.replicas} replicas, expected {replicas}")
-    rolled = waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME)
-
-    def done_or_stuck() -> tuple[bool, str]:
-        done, state = rolled()
-        if done:
-            return True, state
-        for pod in current_pods(kube):
-            reason = stuck_reason(pod)
-            if reason:
-                raise StepFailed(f"the rollout cannot finish: {reason}")
-        conditions = {c.type: c for c in kube.apps.read_namespaced_deployment(
-            APP_NAME, APP_NAMESPACE).status.conditions or []}  # fmt: skip
-        progressing = conditions.get("Progressing")
-        if progressing and progressing.reason == "ProgressDeadlineExceeded":
-            raise StepFailed(f"the rollout gave up: {progressing.message}")
-        return False, state
-
+    # A learner waits for the verdict: a stuck pod is reported as soon as it is seen.
+    rolled = waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME, stuck_after=0)
     try:
-        state = waits.wait_for(done_or_stuck, "the app rollout", ROLLOUT_TIMEOUT)
+        state = waits.wait_for(rolled, "the app rollout", waits.ROLLOUT_TIMEOUT)
+    except waits.WaitStuck as exc:
+        return failed(f"the rollout cannot finish: {exc}")
     except waits.WaitTimeout as exc:
         return failed(f"the rollout did not complete: {exc}")
     return passed(f"rollout complete ({state})")
@@ -137,7 +114,7 @@ def pods_stable(ctx: CheckContext, seconds: float = 20) -> Verdict:
     pods = current_pods(kube)
     if not pods:
         return failed("the latest revision has no running pods")
-    restarts = {p.metadata.name: _restarts(p) for p in pods}
+    restarts = {p.metadata.name: restart_count(p) for p in pods}
     if any(restarts.values()):
         name, count = max(restarts.items(), key=lambda item: item[1])
         return failed(f"{name} has restarted {count} times: {describe_last_exit(pods, name)}")
@@ -148,7 +125,7 @@ def pods_stable(ctx: CheckContext, seconds: float = 20) -> Verdict:
         for pod in current_pods(kube):
             if pod.metadata.name not in restarts:
                 raise StepFailed(f"a new pod {pod.metadata.name} appeared: something replaced one")
-            if _restarts(pod):
+            if restart_count(pod):
                 raise StepFailed(f"{pod.metadata.name} restarted: {describe_last_exit([pod])}")
             since = ready_since(pod)
             ages.append(0.0 if since is None else (now - since).total_seconds())
@@ -157,10 +134,6 @@ def pods_stable(ctx: CheckContext, seconds: float = 20) -> Verdict:
 
     state = waits.wait_for(steady, f"pods to stay Ready for {seconds:.0f}s", seconds + 90)
     return passed(f"{len(pods)} pods Ready with no restarts ({state})")
-
-
-def _restarts(pod: V1Pod) -> int:
-    return sum(s.restart_count for s in pod.status.container_statuses or [])
 
 
 def ready_since(pod: V1Pod) -> datetime | None:
@@ -184,12 +157,7 @@ def describe_last_exit(pods: list[V1Pod], name: str | None = None) -> str:
 def ingress_answers(ctx: CheckContext, path: str = "/version", count: int = 20) -> Verdict:
     """`count` GETs through Traefik with the Ingress's Host header: all must answer 200."""
     session = ctx.session
-    statuses: Counter[str] = Counter()
-    for _ in range(count):
-        try:
-            statuses[str(session.ingress.get(path).status_code)] += 1
-        except requests.RequestException as exc:
-            statuses[type(exc).__name__] += 1
+    statuses = Counter(status for _, status in session.ingress.answers(count, path))
     url = f"http://{session.urls.ingress_host}{_port(session.urls.ingress)}{path}"
     if set(statuses) != {"200"}:
         shown = ", ".join(f"{n}x {s}" for s, n in statuses.most_common())
@@ -226,12 +194,7 @@ def ingress_spread(ctx: CheckContext, batch: int = 60, timeout: float = 45) -> V
 
     def reaches_all() -> tuple[bool, str]:
         pods = {p.metadata.name for p in current_pods(session.kube) if is_ready(p)}
-        served: Counter[str] = Counter()
-        for _ in range(batch):
-            try:
-                served[session.ingress.get("/version").headers.get("X-Served-By", "?")] += 1
-            except requests.RequestException as exc:
-                served[type(exc).__name__] += 1
+        served = Counter(pod for pod, _ in session.ingress.answers(batch))
         seen["last"] = served
         missing = sorted(pods - set(served))
         return bool(pods) and not missing, f"not reached: {missing}"

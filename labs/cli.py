@@ -15,7 +15,8 @@ from typing import TextIO
 
 from kubernetes.client.exceptions import ApiException
 
-from kindlab.cluster import stack, waits
+from kindlab.cluster import waits
+from kindlab.cluster.lifecycle import kubeconfig_path
 from kindlab.docker_engine import engine_running
 from kindlab.progress import CommandError
 from kindlab.versions import REPO_ROOT
@@ -168,7 +169,7 @@ def cmd_env(args: argparse.Namespace, console: Console) -> int:
     """Shell lines that point kubectl at the lab cluster: `eval "$(labctl env)"`."""
     session = Session(cluster_name=args.cluster) if args.cluster else Session()
     _require_docker()
-    console.print(f"export KUBECONFIG={stack.kubeconfig_path(session.cluster_name)}")
+    console.print(f"export KUBECONFIG={kubeconfig_path(session.cluster_name)}")
     console.print(f"alias kubectl={session.platform.kubectl}")
     console.print(f"alias kind={session.platform.kind}")
     return EXIT_OK
@@ -181,7 +182,7 @@ def _session(args: argparse.Namespace, lab: Lab) -> Session:
     session = Session(cluster_name=args.cluster) if args.cluster else Session()
     _require_docker()
     if lab.needs_cluster:
-        session.lab  # noqa: B018  (fails early, with the command to run, when there is none)
+        session.cluster  # noqa: B018  (fails early, with the command to run, when there is none)
     return session
 
 

@@ -12,8 +12,11 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from kindlab.cluster import stack
+from kindlab.cluster import addons, lifecycle
+from kindlab.cluster.addons import Endpoints
+from kindlab.cluster.bringup import BringUp
 from kindlab.cluster.kube import Kube
+from kindlab.cluster.lifecycle import Cluster
 from kindlab.cluster.platform import ClusterPlatform, resolve_tools
 from kindlab.ingress import IngressClient
 from kindlab.prom import Prometheus
@@ -30,7 +33,7 @@ class NoCluster(RuntimeError):
 
 
 def default_cluster_name() -> str:
-    return os.environ.get(CLUSTER_ENV) or stack.DEFAULT_CLUSTER_NAME
+    return os.environ.get(CLUSTER_ENV) or lifecycle.DEFAULT_CLUSTER_NAME
 
 
 def default_workdir() -> Path:
@@ -39,7 +42,7 @@ def default_workdir() -> Path:
 
 def up_command(name: str) -> str:
     """How to bring up the cluster a lab needs, as the learner would type it."""
-    if name == stack.DEFAULT_CLUSTER_NAME:
+    if name == lifecycle.DEFAULT_CLUSTER_NAME:
         return "tox -e up"
     return f"tox -e up -- --name {name}"
 
@@ -48,48 +51,53 @@ def up_command(name: str) -> str:
 class Session:
     cluster_name: str = field(default_factory=default_cluster_name)
     workdir: Path = field(default_factory=default_workdir)
-    _lab: stack.LabCluster | None = None
-    _urls: stack.Endpoints | None = None
+    _cluster: Cluster | None = None
+    _urls: Endpoints | None = None
 
     @classmethod
-    def from_cluster(cls, lab: stack.LabCluster, urls: stack.Endpoints, workdir: Path) -> Session:
+    def from_cluster(cls, cluster: Cluster, urls: Endpoints, workdir: Path) -> Session:
         """A session on a cluster someone already holds (the self-tests' fixtures)."""
-        return cls(cluster_name=lab.name, workdir=workdir, _lab=lab, _urls=urls)
+        return cls(cluster_name=cluster.name, workdir=workdir, _cluster=cluster, _urls=urls)
 
     @cached_property
     def platform(self) -> ClusterPlatform:
-        return self._lab.platform if self._lab else resolve_tools()
+        return self._cluster.platform if self._cluster else resolve_tools()
 
     @property
-    def lab(self) -> stack.LabCluster:
+    def cluster(self) -> Cluster:
         """The running cluster; NoCluster (with the command that starts it) when there is none."""
-        if self._lab is None:
+        if self._cluster is None:
             try:
-                lab = stack.attach_cluster(self.platform, self.cluster_name)
-            except stack.ClusterNotFound as exc:
+                found = lifecycle.attach_cluster(self.platform, self.cluster_name)
+            except lifecycle.ClusterNotFound as exc:
                 raise NoCluster(
                     f"{exc}. Start the lab cluster first: {up_command(self.cluster_name)}"
                 ) from None
             try:
-                lab.kube.core.list_namespace(limit=1, _request_timeout=10)
+                found.kube.core.list_namespace(limit=1, _request_timeout=10)
             except Exception as exc:
                 raise NoCluster(
                     f"cluster {self.cluster_name!r} exists but its API server does not answer "
                     f"({type(exc).__name__}). Restart it: tox -e down, then "
                     f"{up_command(self.cluster_name)}"
                 ) from None
-            self._lab = lab
-        return self._lab
+            self._cluster = found
+        return self._cluster
 
     @property
     def kube(self) -> Kube:
-        return self.lab.kube
+        return self.cluster.kube
 
     @property
-    def urls(self) -> stack.Endpoints:
+    def urls(self) -> Endpoints:
         if self._urls is None:
-            self._urls = stack.addon_endpoints(self.lab)
+            self._urls = addons.addon_endpoints(self.cluster)
         return self._urls
+
+    @property
+    def bringup(self) -> BringUp:
+        """The bring-up's later steps (app, serving) on this lab's running cluster."""
+        return BringUp.attached(self.cluster, self.urls)
 
     @cached_property
     def ingress(self) -> IngressClient:

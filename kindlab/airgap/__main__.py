@@ -17,10 +17,11 @@ from pathlib import Path
 
 from kindlab.airgap import binaries
 from kindlab.airgap.base_images import python_base_image
-from kindlab.airgap.cluster_images import addon_images, control_plane_images
+from kindlab.airgap.cluster_images import control_plane_images
 from kindlab.airgap.debian import debian_image
 from kindlab.airgap.nodeimage import node_image
 from kindlab.cache import cache_root
+from kindlab.cluster.addon_registry import airgap_images
 from kindlab.docker_engine import DockerUnavailable, ensure_docker
 from kindlab.progress import run, say, step
 from kindlab.versions import REPO_ROOT, pins
@@ -40,7 +41,7 @@ COMPONENTS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("python-base-image", python_base_image),
     ("control-plane-images", control_plane_images),
     ("node-image", node_image),
-    ("addon-images", addon_images),
+    ("addon-images", airgap_images),
 )
 
 

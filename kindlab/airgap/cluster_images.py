@@ -74,13 +74,12 @@ def control_plane_images() -> list[str]:
     return built
 
 
-def addon_images() -> list[str]:
-    """Ingress controller and Prometheus; Grafana has no source we can build from here."""
-    traefik = binary_image(
-        pin("TRAEFIK_IMAGE"), binaries.traefik_binary(), "/usr/local/bin/traefik"
-    )
+def traefik_image() -> str:
+    return binary_image(pin("TRAEFIK_IMAGE"), binaries.traefik_binary(), "/usr/local/bin/traefik")
+
+
+def prometheus_image() -> str:
     # Laid out like the upstream image: /bin/prometheus run as nobody.
-    prometheus = binary_image(
+    return binary_image(
         pin("PROMETHEUS_IMAGE"), binaries.prometheus_binary(), "/bin/prometheus", "USER 65534"
     )
-    return [traefik, prometheus]

@@ -113,3 +113,13 @@ def build_dockerfile_image(
     for name, value in build_args.items():
         argv += ["--build-arg", f"{name}={value}"]
     run([*argv, str(context)], env={**os.environ, "DOCKER_BUILDKIT": "0"})
+
+
+def containerd_name(ref: str) -> str:
+    """containerd names images fully: `traefik:v3` is `docker.io/library/traefik:v3`."""
+    first = ref.split("/", 1)[0]
+    if "/" not in ref:
+        return f"docker.io/library/{ref}"
+    if "." not in first and ":" not in first and first != "localhost":
+        return f"docker.io/{ref}"
+    return ref

@@ -10,7 +10,6 @@ from __future__ import annotations
 import shutil
 import subprocess
 import tempfile
-import time
 from pathlib import Path
 
 from kindlab.airgap import binaries
@@ -19,12 +18,14 @@ from kindlab.airgap.debian import debian_image
 from kindlab.airgap.dockerimages import (
     KEY_LABEL,
     build_dockerfile_image,
+    containerd_name,
     digest,
     image_id,
     is_current,
 )
 from kindlab.progress import CommandError, run, say
 from kindlab.versions import pin
+from kindlab.wait import wait_for
 
 NODE_DIR = Path(__file__).parent / "node"
 NODE_BINARIES = ("kubelet", "kubeadm")
@@ -100,7 +101,7 @@ def _commit_with_preloaded_images(stage: str, ref: str, images: list[str], key: 
         if archive.wait() != 0 or importer.returncode != 0:
             raise CommandError(f"importing images into the node failed: {importer.stderr}")
         listed = run(["docker", "exec", container, "ctr", "-n", "k8s.io", "images", "ls", "-q"])
-        missing = [image for image in images if _normalized(image) not in listed.split()]
+        missing = [image for image in images if containerd_name(image) not in listed.split()]
         if missing:
             raise CommandError(f"images missing from the node after import: {missing}")
         run(["docker", "exec", container, "pkill", "--exact", "containerd"])
@@ -120,22 +121,10 @@ def _commit_with_preloaded_images(stage: str, ref: str, images: list[str], key: 
 
 
 def _wait_for_containerd(container: str) -> None:
-    deadline = time.monotonic() + CONTAINERD_START_SECONDS
-    while time.monotonic() < deadline:
+    def answers() -> tuple[bool, str]:
         probe = subprocess.run(
             ["docker", "exec", container, "ctr", "version"], check=False, capture_output=True
         )
-        if probe.returncode == 0:
-            return
-        time.sleep(1)
-    raise CommandError("containerd did not start inside the node build container")
+        return probe.returncode == 0, probe.stderr.decode(errors="replace").strip()[-200:]
 
-
-def _normalized(ref: str) -> str:
-    """containerd names images fully: `traefik:v3` is `docker.io/library/traefik:v3`."""
-    first = ref.split("/", 1)[0]
-    if "/" not in ref:
-        return f"docker.io/library/{ref}"
-    if "." not in first and ":" not in first and first != "localhost":
-        return f"docker.io/{ref}"
-    return ref
+    wait_for(answers, "containerd inside the node build container", CONTAINERD_START_SECONDS)

@@ -1,14 +1,18 @@
-"""Kustomize rendering and server-side apply, object by object, through the dynamic client.
+"""Kustomize rendering and the ways objects reach the cluster, through the dynamic client.
 
 Server-side apply is idempotent (re-running `up` or a fixture changes nothing), keeps field
 ownership explicit, and unlike `create_from_yaml` honours every object's own namespace.
+Replacing whole is for putting an object back exactly as committed: no field another manager
+added survives it.
 """
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import yaml
+from kubernetes.dynamic.exceptions import NotFoundError
 
 from kindlab.cluster.kube import Kube
 
@@ -44,3 +48,37 @@ def apply_kustomization(kube: Kube, kustomization: Path) -> list[dict]:
     objects = render(kube, kustomization)
     apply_objects(kube, objects)
     return objects
+
+
+def replace_objects(kube: Kube, objects: list[dict]) -> None:
+    """PUT each object as rendered (create it if missing): no field, label or last-applied
+    annotation of an earlier apply survives, unlike with any kind of apply."""
+    for obj in objects:
+        resource = kube.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+        meta = obj["metadata"]
+        namespace = meta.get("namespace") if resource.namespaced else None
+        try:
+            live = resource.get(name=meta["name"], namespace=namespace)
+        except NotFoundError:
+            resource.create(body=obj, namespace=namespace)
+            continue
+        body = json.loads(json.dumps(obj))
+        body["metadata"]["resourceVersion"] = live.metadata.resourceVersion
+        if obj["kind"] == "Service":
+            # Allocated once, immutable: carried over from the live object.
+            for key in ("clusterIP", "clusterIPs"):
+                if live.spec[key]:
+                    body["spec"][key] = live.spec[key]
+        resource.replace(body=body, namespace=namespace)
+
+
+def delete_if_present(
+    kube: Kube, api_version: str, kind: str, name: str, namespace: str | None = None
+) -> bool:
+    """Delete one object; False when there was none."""
+    resource = kube.dynamic.resources.get(api_version=api_version, kind=kind)
+    try:
+        resource.delete(name=name, namespace=namespace)
+    except NotFoundError:
+        return False
+    return True

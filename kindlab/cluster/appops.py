@@ -9,14 +9,13 @@ from __future__ import annotations
 from kubernetes.client import V1Pod
 
 from kindlab.cluster import waits
+from kindlab.cluster.app import apply_app_overlay, wait_rolled_out
 from kindlab.cluster.health import fault_call, live_app_pods
 from kindlab.cluster.kube import Kube
 from kindlab.cluster.names import APP_CONTAINER as CONTAINER
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
-from kindlab.cluster.stack import apply_app_overlay
 
 VERSION_LABEL = "app.kubernetes.io/version"
-ROLLOUT_TIMEOUT = 300
 
 
 def _patch(kube: Kube, body: dict) -> None:
@@ -57,12 +56,6 @@ def rollout_undo(kube: Kube) -> None:
     kube.kubectl("rollout", "undo", f"deployment/{APP_NAME}", "-n", APP_NAMESPACE)
 
 
-def wait_rolled_out(kube: Kube, timeout: float = ROLLOUT_TIMEOUT) -> str:
-    return waits.wait_for(
-        waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME), "app rollout", timeout
-    )
-
-
 def only_release_left(kube: Kube, version: str) -> waits.Condition:
     """No pod of another release remains, not even one still draining in its preStop pause."""
 
@@ -92,10 +85,6 @@ def settled(kube: Kube, replicas: int) -> waits.Condition:
 
 def live_pods(kube: Kube) -> list[V1Pod]:
     return live_app_pods(kube)
-
-
-def restart_count(pod: V1Pod) -> int:
-    return sum(s.restart_count for s in pod.status.container_statuses or [])
 
 
 def inject_fault(kube: Kube, pod: str, **changes: object) -> dict:

@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from kindlab.cluster.addon_registry import ADDONS
+from kindlab.cluster.lifecycle import Cluster
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
-from kindlab.cluster.stack import LabCluster
 from kindlab.progress import CommandError, run, say
 
 COMPONENT_LOGS = (
     (APP_NAMESPACE, APP_SELECTOR, "app"),
-    ("traefik", "app.kubernetes.io/name=traefik", "traefik"),
-    ("monitoring", "app.kubernetes.io/name=prometheus", "prometheus"),
+    *((a.namespace, a.selector, a.name) for a in ADDONS),
 )
 
 
-def dump(lab: LabCluster, dest: Path) -> Path:
+def dump(cluster: Cluster, dest: Path) -> Path:
     """Write pods, descriptions, events, component logs and `kind export logs` under dest."""
     dest.mkdir(parents=True, exist_ok=True)
     say(f"dumping cluster diagnostics to {dest}")
@@ -33,10 +33,19 @@ def dump(lab: LabCluster, dest: Path) -> Path:
             "--all-containers", "--prefix", "--tail=500", "--timestamps",
         )  # fmt: skip
     for filename, args in captures.items():
-        output = lab.kube.kubectl(*args, check=False)
+        output = cluster.kube.kubectl(*args, check=False)
         (dest / filename).write_text(output)
     try:
-        run([lab.platform.kind, "export", "logs", str(dest / "kind-logs"), "--name", lab.name])
+        run(
+            [
+                cluster.platform.kind,
+                "export",
+                "logs",
+                str(dest / "kind-logs"),
+                "--name",
+                cluster.name,
+            ]
+        )
     except CommandError as exc:
         (dest / "kind-export-logs-failed.txt").write_text(str(exc))
     return dest

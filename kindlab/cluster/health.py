@@ -9,13 +9,11 @@ from __future__ import annotations
 
 import json
 
-import requests
 from kubernetes.client import V1Pod
-from kubernetes.client.exceptions import ApiException
 
 from kindlab.cluster import pods as podstatus
-from kindlab.cluster.kube import Kube
-from kindlab.cluster.names import APP_CONTAINER, APP_NAMESPACE, APP_SELECTOR, SERVED_BY_HEADER
+from kindlab.cluster.kube import Kube, or_none
+from kindlab.cluster.names import APP_CONTAINER, APP_NAMESPACE, APP_SELECTOR
 from kindlab.ingress import IngressClient
 from kindlab.progress import CommandError, say
 from kindlab.wait import Condition
@@ -53,11 +51,7 @@ def clear_faults(kube: Kube) -> None:
             fault_call(kube, name, "DELETE")
         except (CommandError, ValueError) as exc:
             say(f"  pod {name} did not clear its faults ({str(exc)[:120]}): replacing it")
-            try:
-                kube.core.delete_namespaced_pod(name, APP_NAMESPACE)
-            except ApiException as gone:
-                if gone.status != 404:
-                    raise
+            or_none(kube.core.delete_namespaced_pod, name, APP_NAMESPACE)
 
 
 def every_pod_serves(kube: Kube, client: IngressClient, path: str = "/version") -> Condition:
@@ -66,18 +60,13 @@ def every_pod_serves(kube: Kube, client: IngressClient, path: str = "/version") 
 
     def check() -> tuple[bool, str]:
         ready = {p.metadata.name for p in live_app_pods(kube) if podstatus.is_ready(p)}
-        failing: dict[str, int] = {}
-        for _ in range(4 * len(ready) + 4):
-            try:
-                answer = client.get(path, timeout=5)
-            except requests.RequestException as exc:
-                return False, f"GET {path} via {client.host}: {type(exc).__name__}"
-            pod = answer.headers.get(SERVED_BY_HEADER, "?")
-            if answer.status_code == 200:
+        failing: dict[str, str] = {}
+        for pod, status in client.answers(4 * len(ready) + 4, path):
+            if status == "200":
                 answered.add(pod)
                 failing.pop(pod, None)
             else:
-                failing[pod] = answer.status_code
+                failing[pod] = status
         done = bool(ready) and ready <= answered and not failing
         state = f"{len(ready & answered)}/{len(ready)} Ready pods answered 200 via {client.host}"
         return done, state + (f"; failing: {failing}" if failing else "")

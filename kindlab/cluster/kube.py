@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, TypeVar
 
 from kubernetes import client, config
+from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 
 from kindlab.progress import CommandError
@@ -42,6 +45,19 @@ class Kube:
         if check and proc.returncode != 0:
             raise CommandError(f"kubectl {' '.join(args)} failed: {proc.stderr.strip()}")
         return proc.stdout
+
+
+T = TypeVar("T")
+
+
+def or_none(call: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """What the API call returns, or None when it answers 404: the object does not exist."""
+    try:
+        return call(*args, **kwargs)
+    except ApiException as exc:
+        if exc.status == 404:
+            return None
+        raise
 
 
 def connect(kubeconfig: Path, kubectl_path: Path) -> Kube:

@@ -15,9 +15,9 @@ from pathlib import Path
 from pytest_kind import KindCluster
 
 from kindlab.airgap import binaries
-from kindlab.airgap.cluster_images import addon_images
 from kindlab.airgap.nodeimage import node_image, node_image_ref
 from kindlab.cache import component_dir
+from kindlab.cluster.addon_registry import airgap_images
 from kindlab.download import airgap_setting, answers, kubectl_release
 from kindlab.progress import say
 from kindlab.versions import pin
@@ -60,7 +60,7 @@ def resolve_platform(airgap: bool | None = None) -> ClusterPlatform:
             kind=binaries.kind_binary(),
             kubectl=binaries.kubectl_binary(airgap=True),
             node_image=node_image(),
-            preload_images=tuple(addon_images()),
+            preload_images=tuple(airgap_images()),
         )
     if shutil.which("go") is None:
         return _online_without_go()

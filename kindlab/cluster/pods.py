@@ -42,3 +42,9 @@ def stuck_reason(pod: V1Pod) -> str | None:
         if last and last.reason == "OOMKilled" and not status.ready:
             return f"{pod.metadata.name}: container {status.name} was OOMKilled"
     return None
+
+
+def restart_count(pod: V1Pod) -> int:
+    return sum(
+        s.restart_count for s in (pod.status.container_statuses if pod.status else None) or []
+    )

@@ -17,9 +17,10 @@ from kindlab.cluster import pods as podstatus
 from kindlab.cluster.kube import Kube
 from kindlab.wait import Condition, WaitStuck, WaitTimeout, persisting, wait_for
 
-__all__ = ["Condition", "WaitStuck", "WaitTimeout", "wait_for"]
+__all__ = ["Condition", "WaitStuck", "WaitTimeout", "wait_for"]  # one import for callers
 # How long a hopeless-looking state must last before a rollout wait gives up early.
 STUCK_AFTER_SECONDS = 20.0
+ROLLOUT_TIMEOUT = 300
 
 
 def tolerant(check: Callable[[], tuple[bool, str]]) -> Condition:
@@ -39,14 +40,16 @@ def tolerant(check: Callable[[], tuple[bool, str]]) -> Condition:
     return guarded
 
 
-def deployment_rolled_out(kube: Kube, namespace: str, name: str) -> Condition:
+def deployment_rolled_out(
+    kube: Kube, namespace: str, name: str, stuck_after: float = STUCK_AFTER_SECONDS
+) -> Condition:
     """`kubectl rollout status` semantics: the controller saw the latest spec and finished.
 
     Like kubectl, it gives up on ProgressDeadlineExceeded; it also gives up when a pod of the
-    Deployment is stuck (unschedulable, crash-looping, image missing) for STUCK_AFTER_SECONDS,
-    instead of waiting out the whole timeout.
+    Deployment is stuck (unschedulable, crash-looping, image missing) for `stuck_after`
+    seconds, instead of waiting out the whole timeout.
     """
-    hopeless = persisting(STUCK_AFTER_SECONDS)
+    hopeless = persisting(stuck_after)
 
     @tolerant
     def check() -> tuple[bool, str]:

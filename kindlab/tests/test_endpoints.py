@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from kindlab.cluster import endpoints
-from kindlab.cluster.stack import PortTaken, ensure_ports_free
+from kindlab.cluster.lifecycle import PortTaken, ensure_ports_free
 
 pytestmark = pytest.mark.unit
 

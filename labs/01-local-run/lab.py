@@ -11,7 +11,8 @@ from typing import Any
 import requests
 
 from kindlab.airgap.dockerimages import image_labels
-from kindlab.cluster import stack, waits
+from kindlab.cluster import waits
+from kindlab.cluster.app import build_app_image
 from kindlab.cluster.endpoints import LOOPBACK, docker_host_address
 from kindlab.docker_engine import engine_running
 from kindlab.progress import run, say
@@ -44,7 +45,7 @@ def start(session: Session) -> None:
 
 
 def solve(session: Session) -> None:
-    stack.build_app_image(TAG)
+    build_app_image(TAG)
     _docker("rm", "--force", CONTAINER)
     # Any free host port: the check reads which one Docker chose. Off loopback only when the
     # Docker host is another machine (Docker-in-Docker), so its port can be reached.

@@ -4,13 +4,11 @@ watches the rollout and reaches the app through the ingress."""
 
 from __future__ import annotations
 
-from kubernetes.client.exceptions import ApiException
-
 from kindlab.airgap.dockerimages import image_labels
-from kindlab.cluster import stack
+from kindlab.cluster.app import APP_OVERLAY, build_app_image
 from kindlab.cluster.apply import render
+from kindlab.cluster.kube import or_none
 from kindlab.cluster.names import APP_NAMESPACE, APP_TAG
-from kindlab.cluster.stack import APP_OVERLAY
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session
@@ -27,13 +25,14 @@ def start(session: Session) -> None:
 
 def solve(session: Session) -> None:
     if image_labels(IMAGE) is None:
-        stack.build_app_image(APP_TAG)
-    stack.deploy_app(session.lab, IMAGE)
-    stack.wait_until_serving(session.kube, session.urls)
+        build_app_image(APP_TAG)
+    bringup = session.bringup
+    bringup.app(IMAGE)
+    bringup.serving()
 
 
 def image_in_node(ctx: CheckContext) -> Verdict:
-    nodes = actions.node_names(ctx.session)
+    nodes = ctx.session.cluster.nodes()
     if not actions.node_has_image(ctx.session, IMAGE):
         where = "Docker has it" if image_labels(IMAGE) else "Docker does not have it either"
         return failed(f"{IMAGE} is not in the node {', '.join(nodes)} ({where})")
@@ -41,12 +40,9 @@ def image_in_node(ctx: CheckContext) -> Verdict:
 
 
 def namespace_exists(ctx: CheckContext) -> Verdict:
-    try:
-        namespace = ctx.session.kube.core.read_namespace(APP_NAMESPACE)
-    except ApiException as exc:
-        if exc.status == 404:
-            return failed(f"there is no namespace {APP_NAMESPACE}: nothing is applied yet")
-        raise
+    namespace = or_none(ctx.session.kube.core.read_namespace, APP_NAMESPACE)
+    if namespace is None:
+        return failed(f"there is no namespace {APP_NAMESPACE}: nothing is applied yet")
     if namespace.metadata.deletion_timestamp:
         return failed(f"namespace {APP_NAMESPACE} is being deleted; wait and apply again")
     return passed(f"namespace {APP_NAMESPACE} exists")

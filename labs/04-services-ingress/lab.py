@@ -4,10 +4,11 @@ not exist. Each shows up as a different symptom at http://app.localtest.me:8080/
 
 from __future__ import annotations
 
-from kubernetes.client.exceptions import ApiException
-
 from kindlab.cluster import waits
+from kindlab.cluster.apply import delete_if_present
+from kindlab.cluster.kube import or_none
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.pods import is_ready
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
@@ -17,8 +18,8 @@ def start(session: Session) -> None:
     actions.baseline(session)
     workspace = actions.prepare_workspace(session, LAB)
     kube = session.kube
-    actions.delete_if_present(kube, "v1", "Service", APP_NAME)
-    actions.delete_if_present(kube, "networking.k8s.io/v1", "Ingress", APP_NAME)
+    delete_if_present(kube, "v1", "Service", APP_NAME, APP_NAMESPACE)
+    delete_if_present(kube, "networking.k8s.io/v1", "Ingress", APP_NAME, APP_NAMESPACE)
     actions.kubectl_apply(session, workspace)
 
 
@@ -27,12 +28,10 @@ def solve(session: Session) -> None:
 
 
 def _service(ctx: CheckContext) -> object:
-    try:
-        return ctx.session.kube.core.read_namespaced_service(APP_NAME, APP_NAMESPACE)
-    except ApiException as exc:
-        if exc.status == 404:
-            raise StepFailed(f"there is no Service {APP_NAME} in {APP_NAMESPACE}") from None
-        raise
+    service = or_none(ctx.session.kube.core.read_namespaced_service, APP_NAME, APP_NAMESPACE)
+    if service is None:
+        raise StepFailed(f"there is no Service {APP_NAME} in {APP_NAMESPACE}")
+    return service
 
 
 def service_exists(ctx: CheckContext) -> Verdict:
@@ -61,7 +60,7 @@ def selector_matches(ctx: CheckContext) -> Verdict:
 
 def endpoints_ready(ctx: CheckContext) -> Verdict:
     kube = ctx.session.kube
-    want = len([p for p in checks.current_pods(kube) if checks.is_ready(p)])
+    want = len([p for p in checks.current_pods(kube) if is_ready(p)])
     try:
         state = waits.wait_for(
             waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, want), "Service endpoints", 30

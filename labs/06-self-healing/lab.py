@@ -122,9 +122,7 @@ def recovered(ctx: CheckContext) -> Verdict:
     def serves() -> tuple[bool, str]:
         """Traefik adds a pod back a moment after it is Ready again: retry for a while."""
         served.clear()
-        served.update(
-            ctx.session.ingress.get("/version").headers.get("X-Served-By", "?") for _ in range(30)
-        )
+        served.update(ctx.session.ingress.pods_answering(30))
         return restarted is None or restarted in served, f"answered by {dict(served)}"
 
     try:

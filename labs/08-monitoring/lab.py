@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from kindlab.cluster import appops, waits
+from kindlab.cluster.pods import is_ready
 from kindlab.progress import say
-from kindlab.prom import PrometheusError
+from kindlab.prom import PrometheusError, RulesRejected
 from kindlab.traffic import TrafficGenerator
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
@@ -147,8 +148,8 @@ def load_rules(session: Session, document: dict[str, Any]) -> str:
     actions.set_lab_rules(session, yaml.safe_dump(document, sort_keys=False), MOUNTED_AS)
 
     def loaded() -> tuple[bool, str]:
-        actions.reload_prometheus(session)
-        groups = actions.loaded_rule_groups(session).get(MOUNTED_AS, [])
+        session.prom.reload()
+        groups = session.prom.rule_groups_by_file().get(MOUNTED_AS, [])
         revisions = {
             rule.get("labels", {}).get(REVISION_LABEL) for g in groups for rule in g["rules"]
         }
@@ -163,7 +164,7 @@ def rules_loaded(ctx: CheckContext) -> Verdict:
     document = _rules(ctx)
     try:
         load_rules(session, document)
-    except actions.RulesRejected as exc:
+    except RulesRejected as exc:
         # Leave Prometheus with rules it can load: a rejected file would fail every reload.
         actions.set_lab_rules(session, None, MOUNTED_AS)
         return failed(f"Prometheus refuses {RULES_FILE}: {exc}")
@@ -211,7 +212,7 @@ def quiet(ctx: CheckContext) -> Verdict:
 
 def _break_pods(ctx: CheckContext) -> None:
     kube = ctx.session.kube
-    pods = [p.metadata.name for p in checks.current_pods(kube) if checks.is_ready(p)]
+    pods = [p.metadata.name for p in checks.current_pods(kube) if is_ready(p)]
     if len(pods) < 3:
         raise StepFailed(f"the drill needs 3 Ready app pods, there are {len(pods)}")
     slow, failing = pods[0], pods[1]

@@ -48,8 +48,8 @@ def _memory(ctx: CheckContext) -> tuple[float | None, float | None]:
     requests = (resources.requests or {}) if resources else {}
     limits = (resources.limits or {}) if resources else {}
     return (
-        checks.parse_quantity(requests.get("memory")),
-        checks.parse_quantity(limits.get("memory")),
+        checks.quantity(requests.get("memory")),
+        checks.quantity(limits.get("memory")),
     )
 
 

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.cluster import stack
+from kindlab.cluster.addons import Endpoints
+from kindlab.cluster.lifecycle import Cluster
 from kindlab.versions import REPO_ROOT
 from labs.session import Session
 
@@ -29,5 +30,5 @@ def labs_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def session(deployed_app: stack.LabCluster, endpoints: stack.Endpoints, labs_home: Path) -> Session:
+def session(deployed_app: Cluster, endpoints: Endpoints, labs_home: Path) -> Session:
     return Session.from_cluster(deployed_app, endpoints, labs_home / "work")

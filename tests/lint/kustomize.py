@@ -8,12 +8,14 @@ from typing import Any
 
 import yaml
 
+from kindlab.cluster.addon_registry import ADDONS
 from kindlab.versions import REPO_ROOT
 
 from .tools import kubectl, run
 
-# Every kustomization someone applies to a cluster.
-APPLIED = ("k8s/overlays/kind", "k8s/overlays/production", "k8s/addons", "k8s/addons/grafana")
+# Every kustomization someone applies to a cluster: the overlays and each add-on's folder.
+ADDON_PATHS = tuple(f"k8s/addons/{a.name}" for a in ADDONS)
+APPLIED = ("k8s/overlays/kind", "k8s/overlays/production", *ADDON_PATHS)
 # What those kustomizations read: a broken copy needs all of it.
 INPUTS = ("k8s", "versions", "monitoring")
 

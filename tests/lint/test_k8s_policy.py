@@ -113,7 +113,7 @@ def test_policy_rejects_a_broken_copy(rendered, breakage):
 
 
 def test_policy_covers_addon_pods_too(rendered):
-    broken = copy.deepcopy(rendered["k8s/addons"])
+    broken = copy.deepcopy(rendered["k8s/addons/traefik"])
     traefik = one(broken, "Deployment", "traefik")["spec"]["template"]["spec"]["containers"][0]
     traefik.pop("readinessProbe")
     assert violations(broken) == ["Deployment/traefik container traefik: no readinessProbe"]

@@ -5,6 +5,7 @@ import copy
 import pytest
 import yaml
 
+from kindlab.cluster.addon_registry import ADDONS
 from kindlab.versions import REPO_ROOT
 
 from .kustomize import by_kind
@@ -12,8 +13,8 @@ from .kustomize import by_kind
 CLUSTER = REPO_ROOT / "k8s/kind/cluster.yaml"
 # Host port on 127.0.0.1 -> the NodePort Service behind it.
 EXPOSED = {
-    8080: ("k8s/addons", "traefik"),
-    9090: ("k8s/addons", "prometheus"),
+    8080: ("k8s/addons/traefik", "traefik"),
+    9090: ("k8s/addons/prometheus", "prometheus"),
     3000: ("k8s/addons/grafana", "grafana"),
 }
 
@@ -42,7 +43,7 @@ def mismatches(cluster, rendered):
             found.append(f"127.0.0.1:{host_port} does not reach {service} node ports {node_ports}")
     traefik = next(
         d
-        for d in by_kind(rendered["k8s/addons"], "Deployment")
+        for d in by_kind(rendered["k8s/addons/traefik"], "Deployment")
         if d["metadata"]["name"] == "traefik"
     )
     wanted = traefik["spec"]["template"]["spec"].get("nodeSelector", {})
@@ -71,3 +72,8 @@ def test_kind_config_check_rejects_a_broken_copy(rendered, breakage):
     cluster = copy.deepcopy(yaml.safe_load(CLUSTER.read_text()))
     breakage(cluster)
     assert mismatches(cluster, rendered)
+
+
+def test_every_addon_with_a_service_is_exposed():
+    published = {service for _, service in EXPOSED.values()}
+    assert {a.service for a in ADDONS if a.service} == published

@@ -4,7 +4,7 @@ import pytest
 
 from kindlab.versions import pins
 
-from .kustomize import APPLIED, RenderError, copy_inputs, edit_yaml, render
+from .kustomize import ADDON_PATHS, APPLIED, RenderError, copy_inputs, edit_yaml, render
 
 LOCAL_CONFIG = "config.kubernetes.io/local-config"
 
@@ -30,7 +30,7 @@ def test_renders_without_render_only_objects(rendered, path):
     assert local_config(rendered[path]) == []
 
 
-@pytest.mark.parametrize("path", ["k8s/addons", "k8s/addons/grafana"])
+@pytest.mark.parametrize("path", ADDON_PATHS)
 def test_addon_images_are_exactly_the_pins(rendered, path):
     assert unpinned_images(rendered[path]) == []
 
@@ -45,14 +45,14 @@ def test_checks_reject_broken_copies(tmp_path):
         del kustomization["replacements"]
 
     edit_yaml(root / "versions/kustomization.yaml", keep_versions_configmap)
-    edit_yaml(root / "k8s/addons/kustomization.yaml", forget_replacements)
-    objects = render("k8s/addons", root)
+    edit_yaml(root / "k8s/addons/traefik/kustomization.yaml", forget_replacements)
+    objects = render("k8s/addons/traefik", root)
     assert [o["metadata"]["name"] for o in local_config_candidates(objects)] == ["kindlab-versions"]
     assert unpinned_images(objects) == ["set-from-versions-env"]
 
     (root / "monitoring/prometheus/rules/kindlab-golden-signals.yml").unlink()
     with pytest.raises(RenderError, match=r"kindlab-golden-signals\.yml"):
-        render("k8s/addons", root)
+        render("k8s/addons/prometheus", root)
 
 
 def local_config_candidates(objects):

@@ -1,7 +1,8 @@
-"""The lab stack, step by step: cluster, add-ons, app. Shared by `tox -e up`, e2e and labs.
+"""The kind cluster's life: create it, or reuse one that is whole, attach to it, delete it.
 
-Each step is one function that is safe to repeat: an existing cluster is reused, manifests are
-server-side applied, images already in the node are not loaded again.
+A cluster is reused only if its node runs, its API server answers and kindlab finished creating
+it (a marker ConfigMap written last); anything else is deleted and made anew, so an
+interrupted or broken cluster never poisons the next run.
 """
 
 from __future__ import annotations
@@ -10,31 +11,28 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
-from kubernetes.client.exceptions import ApiException
 from pytest_kind import KindCluster
 
-from kindlab import appimage, ports
-from kindlab.cluster import endpoints, health, waits
-from kindlab.cluster.apply import apply_kustomization, apply_objects, render
-from kindlab.cluster.kube import Kube, connect
-from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_TAG
+from kindlab import ports
+from kindlab.airgap.dockerimages import containerd_name
+from kindlab.cluster import endpoints, waits
+from kindlab.cluster.apply import apply_objects
+from kindlab.cluster.kube import Kube, connect, or_none
 from kindlab.cluster.platform import ClusterPlatform
 from kindlab.errors import KindlabError
-from kindlab.ingress import IngressClient
 from kindlab.progress import run, say, step
 from kindlab.versions import REPO_ROOT
 
 CLUSTER_CONFIG = REPO_ROOT / "k8s" / "kind" / "cluster.yaml"
-ADDONS = REPO_ROOT / "k8s" / "addons"
-GRAFANA = ADDONS / "grafana"
-APP_OVERLAY = REPO_ROOT / "k8s" / "overlays" / "kind"
 DEFAULT_CLUSTER_NAME = "kindlab"
 # Written once creation has fully finished: a cluster without it was interrupted midway.
 COMPLETE_MARKER = ("kube-system", "kindlab-cluster-complete")
 
 
 @dataclass
-class LabCluster:
+class Cluster:
+    """A running kind cluster with its API clients and the host address its ports are on."""
+
     name: str
     platform: ClusterPlatform
     kind: KindCluster
@@ -48,17 +46,34 @@ class LabCluster:
         with step(f"Loading {ref} into the cluster"):
             run([self.platform.kind, "load", "docker-image", "--name", self.name, ref])
 
+    def nodes(self) -> list[str]:
+        listing = run([self.platform.kind, "get", "nodes", "--name", self.name])
+        return [line.strip() for line in listing.splitlines() if line.strip()]
+
+    def has_image(self, ref: str) -> bool:
+        """Whether containerd on every node holds `ref`, which is what `kind load` puts there.
+
+        Asked of containerd itself (`ctr`, in every kind node image): the node status the API
+        reports lags by up to its update period.
+        """
+        for node in self.nodes():
+            listing = run(["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "ls", "-q"])
+            if containerd_name(ref) not in listing.split():
+                return False
+        return True
+
+    def remove_image(self, ref: str) -> None:
+        for node in self.nodes():
+            subprocess.run(
+                ["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "rm",
+                 containerd_name(ref)],
+                capture_output=True,
+                check=False,
+            )  # fmt: skip
+
     def delete(self) -> None:
         with step(f"Deleting cluster {self.name}"):
             self.kind.delete()
-
-
-@dataclass(frozen=True)
-class Endpoints:
-    ingress: str
-    ingress_host: str
-    prometheus: str
-    grafana: str | None
 
 
 def kubeconfig_path(name: str) -> Path:
@@ -124,13 +139,7 @@ def _reusable(platform: ClusterPlatform, name: str) -> bool:
 
 def _creation_completed(kube: Kube) -> bool:
     namespace, name = COMPLETE_MARKER
-    try:
-        kube.core.read_namespaced_config_map(name, namespace)
-    except ApiException as exc:
-        if exc.status == 404:
-            return False
-        raise
-    return True
+    return or_none(kube.core.read_namespaced_config_map, name, namespace) is not None
 
 
 def _mark_creation_completed(kube: Kube, platform: ClusterPlatform) -> None:
@@ -163,7 +172,7 @@ class ClusterNotFound(KindlabError):
     """No running kind cluster of that name (or no kubeconfig for it) on this Docker host."""
 
 
-def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> LabCluster:
+def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> Cluster:
     """The running cluster `name`, as start_cluster returns it, without creating or loading.
 
     Tools that act on a lab someone already brought up (`labctl`) must not create a cluster
@@ -184,10 +193,10 @@ def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) 
         kubectl_path=platform.kubectl,
     )
     kube = connect(kubeconfig, platform.kubectl)
-    return LabCluster(name, platform, cluster, kube, address, config)
+    return Cluster(name, platform, cluster, kube, address, config)
 
 
-def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> LabCluster:
+def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> Cluster:
     """Create the kind cluster, or reuse the one of that name, and wait until it can schedule."""
     address = endpoints.docker_host_address()
     workdir = kubeconfig_path(name).parent
@@ -221,118 +230,10 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
             say(f"creation of cluster {name!r} did not finish: deleting the half-made cluster")
             subprocess.run([platform.kind, "delete", "cluster", "--name", name], check=False)
         raise
-    lab = LabCluster(name, platform, cluster, kube, address, config, created=not reuse)
+    made = Cluster(name, platform, cluster, kube, address, config, created=not reuse)
     for image in platform.preload_images:
-        lab.load_image(image)
-    return lab
-
-
-def deploy_addons(lab: LabCluster, with_grafana: bool = False) -> Endpoints:
-    """Traefik and Prometheus applied and Ready; Grafana too where its image can be had."""
-    with step("Applying add-ons (Traefik ingress, Prometheus)"):
-        objects = apply_kustomization(lab.kube, ADDONS)
-        for namespace, name in (("traefik", "traefik"), ("monitoring", "prometheus")):
-            waits.wait_for(
-                waits.deployment_rolled_out(lab.kube, namespace, name), f"{name} rollout", 300
-            )
-    grafana_url = None
-    if with_grafana and lab.platform.airgap:
-        say("Grafana left out: no Grafana image can be built or pulled on an air-gapped host")
-    elif with_grafana:
-        with step("Applying Grafana"):
-            grafana_objects = apply_kustomization(lab.kube, GRAFANA)
-            waits.wait_for(
-                waits.deployment_rolled_out(lab.kube, "monitoring", "grafana"), "grafana", 300
-            )
-            grafana_url = _url(lab, grafana_objects, "monitoring", "grafana")
-    return Endpoints(
-        ingress=_url(lab, objects, "traefik", "traefik"),
-        ingress_host=app_ingress_host(lab.kube),
-        prometheus=_url(lab, objects, "monitoring", "prometheus"),
-        grafana=grafana_url,
-    )
-
-
-def addon_endpoints(lab: LabCluster) -> Endpoints:
-    """The URLs deploy_addons returns, for add-ons that are already applied (nothing changes)."""
-    objects = render(lab.kube, ADDONS)
-    grafana_url = None
-    grafana = lab.kube.core.list_namespaced_service(
-        "monitoring", field_selector="metadata.name=grafana"
-    )
-    if grafana.items:
-        grafana_url = _url(lab, render(lab.kube, GRAFANA), "monitoring", "grafana")
-    return Endpoints(
-        ingress=_url(lab, objects, "traefik", "traefik"),
-        ingress_host=app_ingress_host(lab.kube),
-        prometheus=_url(lab, objects, "monitoring", "prometheus"),
-        grafana=grafana_url,
-    )
-
-
-def build_app_image(tag: str = APP_TAG, app_version: str | None = None) -> str:
-    """The app image from the repo's Dockerfile, as production builds it."""
-    ref = f"{APP_REPOSITORY}:{tag}"
-    appimage.build_app_image(ref, app_version or tag)
-    return ref
-
-
-def deploy_app(lab: LabCluster, image: str) -> None:
-    """The kind overlay applied with the image loaded into the node, rollout complete."""
-    lab.load_image(image)
-    with step("Deploying the app (k8s/overlays/kind)"):
-        apply_app_overlay(lab.kube)
-        waits.wait_for(
-            waits.deployment_rolled_out(lab.kube, APP_NAMESPACE, APP_NAME), "app rollout", 300
-        )
-
-
-def wait_until_serving(kube: Kube, urls: Endpoints) -> None:
-    """No fault left in any pod, and every pod answers through the ingress.
-
-    Traefik also picks up new Ingresses and endpoints a moment after they exist: this waits
-    for that too, so "up" means a user's request reaches any pod and gets a 200.
-    """
-    with step("Checking that every app pod serves through the ingress"):
-        health.clear_faults(kube)
-        waits.wait_for(
-            waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME), "app pods back", 300
-        )
-        client = IngressClient(urls.ingress, urls.ingress_host)
-        waits.wait_for(health.every_pod_serves(kube, client), "every pod to serve", 120)
-
-
-def apply_app_overlay(kube: Kube) -> None:
-    """The kind overlay exactly as committed, whatever a test or a learner changed before.
-
-    Server-side apply alone would keep fields that other managers added (an env var, a
-    progress deadline), so an existing Deployment is replaced whole; the rest is applied.
-    """
-    objects = render(kube, APP_OVERLAY)
-    deployment = next(o for o in objects if o["kind"] == "Deployment")
-    apply_objects(kube, [o for o in objects if o is not deployment])
-    resource = kube.dynamic.resources.get(api_version="apps/v1", kind="Deployment")
-    try:
-        current = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
-    except ApiException as exc:
-        if exc.status != 404:
-            raise
-        apply_objects(kube, [deployment])
-        return
-    deployment["metadata"]["resourceVersion"] = current.metadata.resource_version
-    resource.replace(body=deployment, namespace=APP_NAMESPACE)
-
-
-def app_ingress_host(kube: Kube) -> str:
-    for obj in render(kube, APP_OVERLAY):
-        if obj["kind"] == "Ingress":
-            return obj["spec"]["rules"][0]["host"]
-    raise LookupError(f"{APP_OVERLAY} renders no Ingress")
-
-
-def _url(lab: LabCluster, objects: list[dict], namespace: str, service: str) -> str:
-    node_port = endpoints.node_port(objects, namespace, service, "web")
-    return f"http://{lab.address}:{endpoints.host_port(lab.config, node_port)}"
+        made.load_image(image)
+    return made
 
 
 def _nodes_ready(kube: Kube) -> waits.Condition:

@@ -1,4 +1,4 @@
-"""`python -m kindlab.lab up|down`: the lab cluster with everything deployed, for people.
+"""`python -m kindlab up|down` (`tox -e up`, `tox -e down`): the lab cluster, for people.
 
 `up` is idempotent: a second run reuses the cluster, re-applies what changed and brings the
 app back to its committed, healthy state. Tool failures end in one clear line, not a
@@ -13,7 +13,9 @@ import sys
 
 from kubernetes.client.exceptions import ApiException
 
-from kindlab.cluster import stack
+from kindlab.cluster.addon_registry import ADDONS
+from kindlab.cluster.bringup import BringUp
+from kindlab.cluster.lifecycle import DEFAULT_CLUSTER_NAME, kubeconfig_path
 from kindlab.cluster.platform import resolve_platform
 from kindlab.docker_engine import DockerUnavailable, ensure_docker
 from kindlab.errors import KindlabError
@@ -25,19 +27,20 @@ KIND_CLUSTER_LABEL = "io.x-k8s.kind.cluster"
 def up(name: str, airgap: bool | None) -> int:
     ensure_docker()
     platform = resolve_platform(airgap)
-    lab = stack.start_cluster(platform, name)
-    urls = stack.deploy_addons(lab, with_grafana=True)
-    stack.deploy_app(lab, stack.build_app_image())
-    stack.wait_until_serving(lab.kube, urls)
-    kubeconfig = stack.kubeconfig_path(name)
+    urls = BringUp(platform, name, with_optional=True).everything()
+    port = urls.ingress.rsplit(":", 1)[1]
     lines = [
         f"The lab is up (cluster {name!r}, {'air-gapped' if platform.airgap else 'online'}).",
-        f"  App:        curl -H 'Host: {urls.ingress_host}' {urls.ingress}/version",
-        f"              (a browser: http://{urls.ingress_host}:{urls.ingress.rsplit(':', 1)[1]}/)",
-        f"  Prometheus: {urls.prometheus}",
-        f"  Grafana:    {urls.grafana or 'not deployed (no Grafana image on this host)'}",
-        f"  kubectl:    export KUBECONFIG={kubeconfig}",
-        f"              alias kubectl={platform.kubectl}",
+        f"  {'App:':<17} curl -H 'Host: {urls.ingress_host}' {urls.ingress}/version",
+        f"  {'':<17} (a browser: http://{urls.ingress_host}:{port}/)",
+    ]
+    for addon in ADDONS:
+        if addon.service:
+            shown = urls.urls.get(addon.name, "not deployed (no image for it on this host)")
+            lines.append(f"  {addon.title + ':':<17} {shown}")
+    lines += [
+        f"  {'kubectl:':<17} export KUBECONFIG={kubeconfig_path(name)}",
+        f"  {'':<17} alias kubectl={platform.kubectl}",
     ]
     print("\n".join(lines))
     return 0
@@ -57,7 +60,7 @@ def down(name: str, airgap: bool | None) -> int:
         text=True,
         check=True,
     ).stdout.split()
-    stack.kubeconfig_path(name).unlink(missing_ok=True)
+    kubeconfig_path(name).unlink(missing_ok=True)
     if not nodes:
         say(f"no cluster named {name!r}: nothing to delete")
         return 0
@@ -67,9 +70,9 @@ def down(name: str, airgap: bool | None) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m kindlab.lab", description=__doc__)
+    parser = argparse.ArgumentParser(prog="python -m kindlab", description=__doc__)
     parser.add_argument("command", choices=("up", "down"))
-    parser.add_argument("--name", default=stack.DEFAULT_CLUSTER_NAME, help="kind cluster name")
+    parser.add_argument("--name", default=DEFAULT_CLUSTER_NAME, help="kind cluster name")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--airgap", dest="airgap", action="store_true", default=None)
     mode.add_argument("--online", dest="airgap", action="store_false")

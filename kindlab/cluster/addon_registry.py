@@ -1,0 +1,83 @@
+"""Every cluster add-on, in bring-up order: one folder under k8s/addons and one entry here.
+
+An entry says all the bring-up needs to know: its manifests (the folder of its name), the
+Deployment whose rollout means it is up, the image it runs and how an air-gapped host builds
+that image, and the Service that kind publishes on the host, whose URL people are shown.
+Nothing else in the code names an add-on, so adding one is a folder plus an entry.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kindlab.airgap import cluster_images
+from kindlab.versions import REPO_ROOT
+
+ADDONS_DIR = REPO_ROOT / "k8s" / "addons"
+
+
+@dataclass(frozen=True)
+class Addon:
+    name: str
+    title: str
+    namespace: str
+    deployment: str
+    image_pin: str
+    # Builds the image locally under the pinned reference; None: it cannot be had air-gapped.
+    build_image: Callable[[], str] | None
+    # A NodePort Service (port "web") mapped to a host port in k8s/kind/cluster.yaml.
+    service: str | None = None
+    # Optional add-ons come up only for people (`tox -e up`), never for the tests.
+    optional: bool = False
+
+    @property
+    def folder(self) -> Path:
+        return ADDONS_DIR / self.name
+
+    @property
+    def selector(self) -> str:
+        """Its pods, labelled like every workload here (the lint tier holds them to it)."""
+        return f"app.kubernetes.io/name={self.deployment}"
+
+
+ADDONS: tuple[Addon, ...] = (
+    Addon(
+        "traefik",
+        "Traefik ingress",
+        "traefik",
+        "traefik",
+        "TRAEFIK_IMAGE",
+        cluster_images.traefik_image,
+        service="traefik",
+    ),
+    Addon(
+        "prometheus",
+        "Prometheus",
+        "monitoring",
+        "prometheus",
+        "PROMETHEUS_IMAGE",
+        cluster_images.prometheus_image,
+        service="prometheus",
+    ),
+    Addon(
+        "grafana",
+        "Grafana",
+        "monitoring",
+        "grafana",
+        "GRAFANA_IMAGE",
+        None,
+        service="grafana",
+        optional=True,
+    ),
+)
+
+
+def addon(name: str) -> Addon:
+    return next(a for a in ADDONS if a.name == name)
+
+
+def airgap_images() -> list[str]:
+    """Build every add-on image that can be built here; the node cannot pull them."""
+    return [a.build_image() for a in ADDONS if a.build_image is not None]
