@@ -11,7 +11,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +19,6 @@ from kindlab.progress import run
 from kindlab.versions import REPO_ROOT
 
 STAMP = ".complete"
-STAGING_REPLACE = re.compile(r"^\s*(\S+)\s+=>\s+\./staging/src/(\S+)\s*$")
-VERSIONED_REPLACE = re.compile(r"^\s*(\S+)(\s+\S+)?\s+=>\s+([^./\s]\S*)\s+(\S+)\s*$")
 
 
 @dataclass(frozen=True)
@@ -51,44 +48,40 @@ def module_info(module: str, version: str) -> dict:
     return json.loads(out[out.index("{") :])
 
 
-def wrapper_gomod(spec: ModuleBuild, upstream_gomod: str) -> str:
-    """A main module that builds `spec.module` with the upstream's own replace and go lines."""
+def parse_gomod(path: Path) -> dict:
+    """The go.mod as Go itself reads it (`go mod edit -json`): blocks, comments and all."""
+    return json.loads(run(["go", "mod", "edit", "-json", str(path)], env=go_env()))
+
+
+def wrapper_gomod(spec: ModuleBuild, upstream: dict) -> str:
+    """A main module that builds `spec.module` with the upstream's own replace and go lines.
+
+    `upstream` is the parsed go.mod (parse_gomod). Local replaces cannot work outside the
+    upstream tree: a `./staging/src/<module>` one becomes that published staging module at
+    `spec.staging_version`, any other local one is dropped.
+    """
     lines = ["module kindlab.local/build/" + spec.name, ""]
-    for line in upstream_gomod.splitlines():
-        if line.startswith(("go ", "godebug ")):
+    if upstream.get("Go"):
+        lines.append(f"go {upstream['Go']}")
+    lines += [f"godebug {d['Key']}={d['Value']}" for d in upstream.get("GoDebug") or []]
+    lines += ["", f"require {spec.module} {spec.version}", ""]
+    for replace in upstream.get("Replace") or []:
+        line = _replace_line(replace, spec.staging_version)
+        if line:
             lines.append(line)
-    lines += ["", f"require {spec.module} {spec.version}"]
-    lines += ["", *_replaces(upstream_gomod, spec.staging_version)]
-    lines += [f"exclude {body}" for body in _directives(upstream_gomod, "exclude")]
+    lines += [f"exclude {e['Path']} {e['Version']}" for e in upstream.get("Exclude") or []]
     return "\n".join(lines) + "\n"
 
 
-def _directives(gomod: str, verb: str) -> list[str]:
-    """Bodies of every `verb` directive, whether written on one line or in a block."""
-    bodies: list[str] = []
-    in_block = False
-    for raw in gomod.splitlines():
-        line = raw.split("//", 1)[0].strip()
-        if line == f"{verb} (":
-            in_block = True
-        elif in_block and line == ")":
-            in_block = False
-        elif in_block and line:
-            bodies.append(line)
-        elif line.startswith(f"{verb} "):
-            bodies.append(line.removeprefix(f"{verb} ").strip())
-    return bodies
-
-
-def _replaces(gomod: str, staging_version: str | None) -> list[str]:
-    out: list[str] = []
-    for body in _directives(gomod, "replace"):
-        staged = STAGING_REPLACE.match(body)
-        if staged and staging_version:
-            out.append(f"replace {staged.group(1)} => {staged.group(2)} {staging_version}")
-        elif VERSIONED_REPLACE.match(body):
-            out.append(f"replace {body}")
-    return out
+def _replace_line(replace: dict, staging_version: str | None) -> str | None:
+    old, new = replace["Old"], replace["New"]
+    source = " ".join(filter(None, (old["Path"], old.get("Version"))))
+    if new.get("Version"):
+        return f"replace {source} => {new['Path']} {new['Version']}"
+    staged = new["Path"].removeprefix("./staging/src/")
+    if staged != new["Path"] and staging_version:
+        return f"replace {source} => {staged} {staging_version}"
+    return None
 
 
 def build_module(spec: ModuleBuild) -> Path:
@@ -99,7 +92,7 @@ def build_module(spec: ModuleBuild) -> Path:
     work = out_dir / "src"
     work.mkdir(parents=True, exist_ok=True)
     info = module_info(spec.module, spec.version)
-    (work / "go.mod").write_text(wrapper_gomod(spec, Path(info["GoMod"]).read_text()))
+    (work / "go.mod").write_text(wrapper_gomod(spec, parse_gomod(Path(info["GoMod"]))))
     if spec.main_source:
         (work / "main.go").write_text(spec.main_source)
     ldflags = " ".join(("-s", "-w", *_expand(spec.ldflags, info)))
