@@ -30,6 +30,7 @@ class BusinessMetrics:
     items_processed: Counter
     payload_bytes: Histogram
     unhandled_exceptions: Counter
+    work_cpu_seconds: Counter
 
 
 def init_metrics(app: Flask, settings: Settings) -> BusinessMetrics:
@@ -55,6 +56,11 @@ def init_metrics(app: Flask, settings: Settings) -> BusinessMetrics:
         unhandled_exceptions=Counter(
             "kindlab_unhandled_exceptions",
             "Requests that failed with an unexpected exception (answered 500)",
+            registry=registry,
+        ),
+        work_cpu_seconds=Counter(
+            "kindlab_work_cpu_seconds",
+            "CPU seconds burned on request by GET /work",
             registry=registry,
         ),
     )

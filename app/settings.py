@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from app.cpuburn import DEFAULT_MAX_CPU_MS, MAX_CPU_MS_CEILING
 from app.faults import Faults
 
 DEFAULT_PORT = 5000
@@ -34,8 +35,9 @@ class Settings:
 
     Env vars: PORT, APP_VERSION, POD_NAME (default: hostname), LOG_LEVEL, MAX_BODY_BYTES,
     WEB_CONCURRENCY (workers), WEB_THREADS, GRACEFUL_TIMEOUT, SHUTDOWN_DRAIN_SECONDS,
-    APP_STATE_DIR, PROMETHEUS_MULTIPROC_DIR, APP_ENABLE_FAULTS, FAULT_*. APP_STARTED_AT is set
-    by the gunicorn master so that every worker reports the pod's start, not its own.
+    APP_STATE_DIR, PROMETHEUS_MULTIPROC_DIR, APP_ENABLE_FAULTS, FAULT_*, WORK_MAX_CPU_MS (the
+    cap of GET /work?cpu_ms=N). APP_STARTED_AT is set by the gunicorn master so that every worker
+    reports the pod's start, not its own.
     """
 
     port: int = DEFAULT_PORT
@@ -52,6 +54,7 @@ class Settings:
     enable_faults: bool = False
     fault_seed: Faults = field(default_factory=Faults)
     started_at: str = ""
+    work_max_cpu_ms: int = DEFAULT_MAX_CPU_MS
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -77,6 +80,9 @@ class Settings:
             enable_faults=parse_bool(env, "APP_ENABLE_FAULTS", default=default.enable_faults),
             fault_seed=_fault_seed(env),
             started_at=env.get("APP_STARTED_AT") or datetime.now(UTC).isoformat(),
+            work_max_cpu_ms=_integer(
+                env, "WORK_MAX_CPU_MS", default.work_max_cpu_ms, 1, MAX_CPU_MS_CEILING
+            ),
         )
 
 

@@ -14,6 +14,7 @@ def test_contract_metric_names_exist(client):
         "kindlab_data_items_processed_total",
         "kindlab_data_payload_bytes_bucket",
         "kindlab_unhandled_exceptions_total",
+        "kindlab_work_cpu_seconds_total",
     ):
         assert f"# TYPE {name.removesuffix('_bucket')}" in text or name in text, name
 

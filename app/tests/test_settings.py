@@ -17,6 +17,7 @@ def test_defaults_follow_the_contract(monkeypatch):
     assert settings.multiproc_dir is None
     assert settings.fault_seed == Faults()
     assert settings.state_dir.is_dir()
+    assert settings.work_max_cpu_ms == 200
 
 
 def test_every_variable_is_read(tmp_path):
@@ -38,6 +39,7 @@ def test_every_variable_is_read(tmp_path):
         "FAULT_STATUS_CODE": "503",
         "FAULT_READY": "no",
         "FAULT_HANG_LIVENESS": "on",
+        "WORK_MAX_CPU_MS": "50",
     }
     s = Settings.from_env(env)
     assert (s.port, s.app_version, s.pod_name, s.log_level) == (8080, "2.0.0", "web-7", "DEBUG")
@@ -46,6 +48,7 @@ def test_every_variable_is_read(tmp_path):
     assert (s.state_dir, s.multiproc_dir) == (tmp_path, Path(tmp_path / "m"))
     assert s.enable_faults is True
     assert s.started_at == "2026-05-01T00:00:00+00:00"
+    assert s.work_max_cpu_ms == 50
     assert s.fault_seed == Faults(
         delay_seconds=0.25, status_code=503, ready=False, hang_liveness=True
     )
@@ -65,6 +68,9 @@ def test_every_variable_is_read(tmp_path):
         ({"FAULT_STATUS_CODE": "x"}, "invalid status_code"),
         ({"FAULT_DELAY_SECONDS": "nan"}, "FAULT_DELAY_SECONDS='nan'"),
         ({"FAULT_READY": "sometimes"}, "FAULT_READY='sometimes'"),
+        ({"WORK_MAX_CPU_MS": "0"}, "WORK_MAX_CPU_MS=0: expected 1..1000"),
+        ({"WORK_MAX_CPU_MS": "1001"}, "WORK_MAX_CPU_MS=1001: expected 1..1000"),
+        ({"WORK_MAX_CPU_MS": "5ms"}, "WORK_MAX_CPU_MS='5ms': expected an integer"),
     ],
 )
 def test_bad_values_stop_startup_naming_the_variable(env, message, tmp_path):
