@@ -201,6 +201,24 @@ def prometheus_binary() -> Path:
     return build_module(build) / "prometheus"
 
 
+def metrics_server_binary() -> Path:
+    """Stamped as its Makefile does: metrics-server reports client-go's version variables."""
+    version = image_tag(pin("METRICS_SERVER_IMAGE"))
+    stamp = "k8s.io/client-go/pkg/version"
+    build = ModuleBuild(
+        name="metrics-server",
+        module="sigs.k8s.io/metrics-server",
+        version=version,
+        packages=("sigs.k8s.io/metrics-server/cmd/metrics-server",),
+        ldflags=(
+            f"-X {stamp}.gitVersion={version}",
+            f"-X {stamp}.gitCommit={{commit}}",
+            f"-X {stamp}.buildDate={{date}}",
+        ),
+    )
+    return build_module(build) / "metrics-server"
+
+
 def crictl_binary() -> Path:
     """kind's `load` and `export logs` run crictl inside the node; it tracks Kubernetes minors."""
     minor = pin("KUBERNETES_VERSION").lstrip("v").split(".")[1]

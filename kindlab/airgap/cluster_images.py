@@ -83,3 +83,13 @@ def prometheus_image() -> str:
     return binary_image(
         pin("PROMETHEUS_IMAGE"), binaries.prometheus_binary(), "/bin/prometheus", "USER 65534"
     )
+
+
+def metrics_server_image() -> str:
+    # Laid out like the upstream image (distroless): /metrics-server run as nobody.
+    return binary_image(
+        pin("METRICS_SERVER_IMAGE"),
+        binaries.metrics_server_binary(),
+        "/metrics-server",
+        "USER 65534",
+    )

@@ -61,6 +61,15 @@ ADDONS: tuple[Addon, ...] = (
         cluster_images.prometheus_image,
         service="prometheus",
     ),
+    # The resource metrics API (kubectl top, HPAs); nothing on the host to browse, so no URL.
+    Addon(
+        "metrics-server",
+        "metrics-server",
+        "kube-system",
+        "metrics-server",
+        "METRICS_SERVER_IMAGE",
+        cluster_images.metrics_server_image,
+    ),
     Addon(
         "grafana",
         "Grafana",
