@@ -22,3 +22,10 @@ def pytest_configure(config: pytest.Config) -> None:
     terminal = os.fdopen(os.dup(2), "w", buffering=1, encoding="utf-8", errors="replace")
     progress.send_to(terminal)
     config.add_cleanup(lambda: (progress.send_to(None), terminal.close()))
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> object:
+    """A long test says every 10 s of silence that it still runs (and which one)."""
+    with progress.heartbeat(f"running {item.nodeid}"):
+        return (yield)

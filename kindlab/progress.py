@@ -18,7 +18,8 @@ from typing import TextIO
 
 from kindlab.errors import KindlabError
 
-HEARTBEAT_SECONDS = 10.0
+# Tools speak after 9 s of silence, so the 10 s safety net of kindlab.watch rarely has to.
+HEARTBEAT_SECONDS = 9.0
 
 _lock = threading.Lock()
 _sink: list[TextIO | None] = [None]
@@ -54,8 +55,8 @@ def passthrough(text: str) -> None:
 
 
 @contextmanager
-def heartbeat(label: str) -> Iterator[None]:
-    """While the body runs, say every HEARTBEAT_SECONDS of silence that `label` still runs."""
+def heartbeat(label: str, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
+    """While the body runs, say after every `every` seconds of silence that `label` still runs."""
     started = time.monotonic()
     done = threading.Event()
     token = object()
@@ -65,7 +66,7 @@ def heartbeat(label: str) -> Iterator[None]:
         while not done.wait(1.0):
             with _lock:
                 due = _active[-1:] == [token]
-                due = due and time.monotonic() - _last_line[0] >= HEARTBEAT_SECONDS
+                due = due and time.monotonic() - _last_line[0] >= every
             if due:
                 say(f"  ... still {label} ({time.monotonic() - started:.0f}s)")
 

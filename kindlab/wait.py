@@ -14,10 +14,9 @@ from collections.abc import Callable
 from tenacity import RetryError, Retrying, retry_if_result, stop_after_delay, wait_fixed
 
 from kindlab.errors import KindlabError
-from kindlab.progress import say
+from kindlab.progress import HEARTBEAT_SECONDS, say
 
 Condition = Callable[[], tuple[bool, str]]
-PROGRESS_EVERY_SECONDS = 10.0
 
 
 class WaitTimeout(KindlabError):
@@ -36,7 +35,7 @@ def wait_for(condition: Condition, what: str, timeout: float = 300, interval: fl
     def attempt() -> bool:
         done, last["state"] = condition()
         now = time.monotonic()
-        if not done and now - last["said"] >= PROGRESS_EVERY_SECONDS:
+        if not done and now - last["said"] >= HEARTBEAT_SECONDS:
             say(f"  waiting for {what} ({now - started:.0f}s): {last['state']}")
             last["said"] = now
         return done

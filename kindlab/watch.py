@@ -2,7 +2,7 @@
 
 Some steps print nothing for a while by design (pip inside tox hides its output, apt-get -qq):
 in a CI log that looks like a hang. This runs CMD, passes each line on as it comes, says every
-HEARTBEAT_SECONDS of silence that CMD still runs, and exits with CMD's exit code. Standard
+SILENCE_SECONDS of silence that CMD still runs, and exits with CMD's exit code. Standard
 library only, so .ci/run can use it before anything is installed.
 """
 
@@ -14,12 +14,14 @@ import sys
 
 from kindlab.progress import heartbeat, passthrough
 
+SILENCE_SECONDS = 10.0
+
 
 def watch(argv: list[str]) -> int:
     """Chunks, not lines, are passed on: pytest's progress dots count as output too."""
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     assert proc.stdout is not None
-    with heartbeat(f"running {' '.join(argv[:4])}"):
+    with heartbeat(f"running {' '.join(argv[:4])}", every=SILENCE_SECONDS):
         while chunk := os.read(proc.stdout.fileno(), 65536):
             passthrough(chunk.decode(errors="replace"))
         return proc.wait()
