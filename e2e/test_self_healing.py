@@ -8,6 +8,7 @@ import pytest
 
 from kindlab.cluster import appops, waits
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.pods import restart_count
 from kindlab.traffic import traffic
 
 pytestmark = pytest.mark.e2e
@@ -36,14 +37,14 @@ def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report)
 def test_failing_liveness_restarts_the_container(restore_app, ingress, run_report):
     kube = restore_app.kube
     pod = appops.live_pods(kube)[0]
-    name, restarts_before = pod.metadata.name, appops.restart_count(pod)
+    name, restarts_before = pod.metadata.name, restart_count(pod)
     started = time.monotonic()
     state = appops.inject_fault(kube, name, hang_liveness=True)
     assert state["hang_liveness"] is True
 
     def restarted() -> tuple[bool, str]:
         current = kube.core.read_namespaced_pod(name, APP_NAMESPACE)
-        count = appops.restart_count(current)
+        count = restart_count(current)
         return count > restarts_before, f"restartCount {count} (was {restarts_before})"
 
     waits.wait_for(restarted, f"kubelet to restart {name}", timeout=180)

@@ -9,6 +9,7 @@ from collections import Counter
 
 from kindlab.cluster import appops, waits
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.pods import restart_count
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session
@@ -43,11 +44,11 @@ def solve(session: Session) -> None:
         waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, replicas), "a replacement pod"
     )
     pod = checks.current_pods(kube, dep)[0]
-    name, before = pod.metadata.name, appops.restart_count(pod)
+    name, before = pod.metadata.name, restart_count(pod)
     appops.inject_fault(kube, name, hang_liveness=True)
 
     def restarted() -> tuple[bool, str]:
-        count = appops.restart_count(kube.core.read_namespaced_pod(name, APP_NAMESPACE))
+        count = restart_count(kube.core.read_namespaced_pod(name, APP_NAMESPACE))
         return count > before, f"{name} restartCount {count}"
 
     waits.wait_for(restarted, f"the kubelet to restart {name}", RESTART_TIMEOUT)
@@ -92,13 +93,13 @@ def liveness_restart(ctx: CheckContext) -> Verdict:
     kube = ctx.session.kube
     pods = checks.current_pods(kube)
     for pod in pods:
-        if not appops.restart_count(pod):
+        if not restart_count(pod):
             continue
         kills = _events(ctx, pod, "Killing")
         if any("liveness" in (e.message or "") for e in kills):
             ctx.memo["restarted"] = pod.metadata.name
             return passed(
-                f"{pod.metadata.name} was restarted {appops.restart_count(pod)} times after "
+                f"{pod.metadata.name} was restarted {restart_count(pod)} times after "
                 "failing its liveness probe"
             )
     return failed(
