@@ -1,3 +1,4 @@
+import os
 import socket
 import time
 
@@ -43,7 +44,7 @@ def test_a_listener_is_named_with_its_process():
         port = server.getsockname()[1]
         holder = port_holder("127.0.0.1", port)
     assert holder is not None
-    assert "python" in holder
+    assert f"process {os.getpid()} " in holder
 
 
 def test_a_free_port_has_no_holder():
