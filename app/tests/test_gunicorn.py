@@ -17,7 +17,8 @@ import pytest
 import requests
 
 from app import healthcheck
-from kindlab.wait import WaitStuck, WaitTimeout, wait_for
+from kindlab.httpready import answers_ready
+from kindlab.wait import WaitTimeout, wait_for
 
 CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 REPO = CONF.parents[1]
@@ -60,17 +61,11 @@ class Server:
             stderr=subprocess.STDOUT,
         )
 
-        def ready() -> tuple[bool, str]:
-            if self.proc.poll() is not None:
-                raise WaitStuck(f"gunicorn exited:\n{self.log_path.read_text()}")
-            try:
-                status = requests.get(f"{self.url}/ready", timeout=1).status_code
-            except requests.ConnectionError:
-                return False, "no answer yet"
-            return status == 200, f"GET /ready -> {status}"
+        def gone() -> str | None:
+            return None if self.proc.poll() is None else "gunicorn exited"
 
         try:
-            wait_for(ready, "gunicorn to be ready", timeout=20, interval=0.1)
+            wait_for(answers_ready(self.url, gone), "gunicorn to be ready", 20, interval=0.1)
         except WaitTimeout as exc:
             raise AssertionError(f"{exc}\n{self.log_path.read_text()}") from None
         return self

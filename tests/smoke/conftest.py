@@ -8,13 +8,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-import requests
 
 from e2e.gates import require_docker
 from kindlab.airgap.base_images import python_base_image
 from kindlab.appimage import build_app_image
+from kindlab.httpready import answers_ready
 from kindlab.progress import say
-from kindlab.wait import WaitStuck, WaitTimeout, wait_for
+from kindlab.wait import WaitTimeout, wait_for
 
 SMOKE_TAG = "kindlab/app:smoke"
 SMOKE_VERSION = "0.0.0-smoke"
@@ -76,15 +76,11 @@ def run_container(app_image: BuiltImage) -> Iterator:
 def _wait_ready(container: Container) -> None:
     say(f"waiting for {container.name} to be ready at {container.url}")
 
-    def ready() -> tuple[bool, str]:
-        if docker("inspect", "--format", "{{.State.Running}}", container.name) != "true":
-            raise WaitStuck(f"{container.name} exited")
-        try:
-            status = requests.get(f"{container.url}/ready", timeout=2).status_code
-        except requests.ConnectionError:
-            return False, "no answer yet"
-        return status == 200, f"GET /ready -> {status}"
+    def gone() -> str | None:
+        running = docker("inspect", "--format", "{{.State.Running}}", container.name)
+        return None if running == "true" else f"{container.name} exited"
 
+    ready = answers_ready(container.url, gone)
     try:
         wait_for(ready, f"{container.name} to be ready", READY_TIMEOUT_SECONDS, interval=0.3)
     except WaitTimeout as exc:

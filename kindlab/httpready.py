@@ -1,0 +1,26 @@
+"""A server is up when GET /ready answers 200; one that has exited will never be."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import requests
+
+from kindlab.wait import Condition, WaitStuck
+
+
+def answers_ready(base_url: str, gone: Callable[[], str | None]) -> Condition:
+    """GET <base_url>/ready answers 200. `gone()` names why the server is no more, if it is:
+    then waiting stops at once instead of running out the timeout."""
+
+    def check() -> tuple[bool, str]:
+        why = gone()
+        if why:
+            raise WaitStuck(why)
+        try:
+            status = requests.get(f"{base_url}/ready", timeout=2).status_code
+        except requests.ConnectionError:
+            return False, "no answer yet"
+        return status == 200, f"GET /ready -> {status}"
+
+    return check
