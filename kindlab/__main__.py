@@ -38,6 +38,8 @@ def up(name: str, airgap: bool | None) -> int:
         if addon.service:
             shown = urls.urls.get(addon.name, "not deployed (no image for it on this host)")
             lines.append(f"  {addon.title + ':':<17} {shown}")
+        elif addon.usage:
+            lines.append(f"  {addon.title + ':':<17} {addon.usage}")
     lines += [
         f"  {'kubectl:':<17} export KUBECONFIG={kubeconfig_path(name)}",
         f"  {'':<17} alias kubectl={platform.kubectl}",

@@ -13,7 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kindlab.airgap import cluster_images
+from kindlab.cluster.kube import Kube
+from kindlab.cluster.metrics import every_app_pod_measured
 from kindlab.versions import REPO_ROOT
+from kindlab.wait import Condition
 
 ADDONS_DIR = REPO_ROOT / "k8s" / "addons"
 
@@ -31,6 +34,10 @@ class Addon:
     service: str | None = None
     # Optional add-ons come up only for people (`tox -e up`), never for the tests.
     optional: bool = False
+    # Holds once the add-on works for the app's pods; bring-up waits for it after the app.
+    serves_app: Callable[[Kube], Condition] | None = None
+    # What `tox -e up` prints for it when it has no URL.
+    usage: str | None = None
 
     @property
     def folder(self) -> Path:
@@ -69,6 +76,8 @@ ADDONS: tuple[Addon, ...] = (
         "metrics-server",
         "METRICS_SERVER_IMAGE",
         cluster_images.metrics_server_image,
+        serves_app=every_app_pod_measured,
+        usage="kubectl top pods -n kindlab (the autoscaler reads the same numbers)",
     ),
     Addon(
         "grafana",

@@ -56,6 +56,22 @@ def deploy_addons(cluster: Cluster, with_optional: bool = False) -> Endpoints:
     return Endpoints(app_ingress_host(cluster.kube), {k: v for k, v in urls.items() if v})
 
 
+def wait_serving_app(cluster: Cluster) -> None:
+    """Add-ons whose job concerns the app pods (the metrics API) have caught up with them."""
+    for addon in ADDONS:
+        if addon.serves_app is None or not _deployed(cluster, addon):
+            continue
+        with step(f"Waiting for {addon.title} to serve the app pods"):
+            waits.wait_for(addon.serves_app(cluster.kube), f"{addon.title}", waits.ROLLOUT_TIMEOUT)
+
+
+def _deployed(cluster: Cluster, addon: Addon) -> bool:
+    found = cluster.kube.apps.list_namespaced_deployment(
+        addon.namespace, field_selector=f"metadata.name={addon.deployment}"
+    )
+    return bool(found.items)
+
+
 def addon_endpoints(cluster: Cluster) -> Endpoints:
     """The URLs of the add-ons that are already applied (nothing changes)."""
     urls: dict[str, str] = {}

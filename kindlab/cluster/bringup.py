@@ -66,9 +66,12 @@ class BringUp:
         return cluster
 
     def serving(self) -> None:
+        """Every pod answers through the ingress, and every add-on works for the app."""
         urls = self.endpoints()
         ingress = IngressClient(urls.ingress, urls.ingress_host)
-        self._timed("serving", lambda: app.wait_until_serving(self.cluster().kube, ingress))
+        kube = self.cluster().kube
+        self._timed("serving", lambda: app.wait_until_serving(kube, ingress))
+        self._timed("addons_serve_app", lambda: addons.wait_serving_app(self.cluster()))
 
     def everything(self) -> Endpoints:
         """All steps in order: what `tox -e up` does."""
