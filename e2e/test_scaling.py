@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from kindlab.cluster import appops, waits
+from kindlab.cluster import appops, autoscaling, waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.traffic import traffic
 
@@ -18,6 +18,7 @@ SAMPLES = 20
 
 def test_scale_out_then_in(restore_app, ingress, prom, run_report):
     kube = restore_app.kube
+    autoscaling.pause(kube)  # replicas set by hand must stay; restore_app brings it back
     started = time.monotonic()
     appops.scale(kube, 6)
     appops.wait_rolled_out(kube)

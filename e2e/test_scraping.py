@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kindlab.cluster import appops, waits
+from kindlab.cluster import appops, autoscaling, waits
 from kindlab.versions import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -48,6 +48,7 @@ def test_every_pod_is_one_healthy_target(deployed_app, prom, run_report):
 
 def test_targets_follow_scaling(restore_app, prom, run_report):
     kube = restore_app.kube
+    autoscaling.pause(kube)  # replicas set by hand must stay; restore_app brings it back
     appops.scale(kube, 5)
     appops.wait_rolled_out(kube)
     started = time.monotonic()

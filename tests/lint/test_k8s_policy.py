@@ -2,7 +2,7 @@ import copy
 
 import pytest
 
-from .kustomize import APPLIED, by_kind
+from .kustomize import APPLIED
 from .policy import APP, one, violations
 
 
@@ -16,8 +16,19 @@ def test_kind_overlay_runs_the_locally_loaded_image(rendered):
     container = one(objects, "Deployment", APP)["spec"]["template"]["spec"]["containers"][0]
     assert container["image"] == "kindlab/app:local"
     assert container["imagePullPolicy"] == "IfNotPresent"
-    # kind has no metrics-server; an HPA would undo manual scaling (see the overlay).
-    assert by_kind(objects, "HorizontalPodAutoscaler") == []
+
+
+def test_kind_overlay_autoscales_the_app_within_lab_bounds(rendered):
+    """metrics-server runs on the lab cluster: its HPA starts from the Deployment's replicas."""
+    objects = rendered["k8s/overlays/kind"]
+    hpa = one(objects, "HorizontalPodAutoscaler", APP)
+    deployment = one(objects, "Deployment", APP)
+    assert hpa["spec"]["scaleTargetRef"] == {
+        "apiVersion": "apps/v1", "kind": "Deployment", "name": APP,
+    }  # fmt: skip
+    assert hpa["spec"]["minReplicas"] == deployment["spec"]["replicas"] == 3
+    assert hpa["spec"]["maxReplicas"] >= 8
+    assert hpa["spec"]["behavior"]["scaleDown"]["stabilizationWindowSeconds"] <= 60
 
 
 def test_production_overlay_scales_from_a_registry_image(rendered):
