@@ -1,66 +1,44 @@
-"""Lab 7: scaling. The start state runs one replica and ships a broken autoscaler in the
-workspace. The learner scales by hand to 4 (checked end to end: pods, endpoints, traffic through
-the ingress) and fixes the HorizontalPodAutoscaler. Its CPU-based scaling cannot be shown on
-this cluster, which has no metrics-server, and the check says so instead of pretending."""
+"""Lab 7: autoscaling. The start state replaces the app's autoscaler with a colleague's broken
+one (wrong target, wrong range, a CPU amount instead of a utilisation). The learner fixes and
+applies it; the check then reads what the controller says, drives bounded CPU load through the
+ingress itself, and passes only when the HorizontalPodAutoscaler (not a person) adds pods."""
 
 from __future__ import annotations
 
-from kubernetes.dynamic.exceptions import NotFoundError
+import time
 
-from kindlab.cluster import appops, waits
+from kindlab.cluster import autoscaling, waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
+from kindlab.traffic import TrafficGenerator
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
 
-REPLICAS = 4
-MIN_REPLICAS, MAX_REPLICAS, CPU_TARGET = 2, 8, 70
-HPA_SYNC_TIMEOUT = 60
+MIN_REPLICAS, MAX_REPLICAS, CPU_TARGET = 3, 8, 50
+SCALED_REPLICAS = 5
+# The load the check sends: 10 requests/s, each burning 40 ms of CPU (0.4 cores in all).
+RATE, CPU_MS = 10, 40
+WORK = f"/work?cpu_ms={CPU_MS}"
+HPA_SYNC_TIMEOUT = 90
+SCALE_TIMEOUT = 300
 
 
 def start(session: Session) -> None:
     actions.baseline(session)
-    actions.prepare_workspace(session, LAB)
-    appops.scale(session.kube, 1)
-    appops.wait_rolled_out(session.kube)
+    autoscaling.pause(session.kube)
+    workspace = actions.prepare_workspace(session, LAB)
+    actions.kubectl_apply(session, workspace)
 
 
 def solve(session: Session) -> None:
-    kube = session.kube
-    kube.kubectl("scale", f"deployment/{APP_NAME}", "-n", APP_NAMESPACE, f"--replicas={REPLICAS}")
-    appops.wait_rolled_out(kube)
     actions.kubectl_apply(session, LAB.folder / "solution")
 
 
-def scaled(ctx: CheckContext) -> Verdict:
-    replicas = checks.deployment(ctx.session.kube).spec.replicas
-    if replicas != REPLICAS:
-        return failed(f"the Deployment wants {replicas} replicas; scale it to {REPLICAS}")
-    return passed(f"the Deployment wants {REPLICAS} replicas")
-
-
-def pods_ready(ctx: CheckContext) -> Verdict:
-    return checks.rollout_complete(ctx, replicas=REPLICAS)
-
-
-def endpoints(ctx: CheckContext) -> Verdict:
-    condition = waits.ready_endpoints(ctx.session.kube, APP_NAMESPACE, APP_NAME, REPLICAS)
-    try:
-        return passed(waits.wait_for(condition, "Service endpoints", 30))
-    except waits.WaitTimeout as exc:
-        return failed(str(exc))
-
-
 def _hpa(ctx: CheckContext) -> object:
-    resource = ctx.session.kube.dynamic.resources.get(
-        api_version="autoscaling/v2", kind="HorizontalPodAutoscaler"
-    )
-    try:
-        return resource.get(name=APP_NAME, namespace=APP_NAMESPACE)
-    except NotFoundError:
-        raise StepFailed(
-            f"there is no HorizontalPodAutoscaler {APP_NAME} in {APP_NAMESPACE}"
-        ) from None
+    hpa = autoscaling.read(ctx.session.kube)
+    if hpa is None:
+        raise StepFailed(f"there is no HorizontalPodAutoscaler {APP_NAME} in {APP_NAMESPACE}")
+    return hpa
 
 
 def hpa_exists(ctx: CheckContext) -> Verdict:
@@ -68,50 +46,51 @@ def hpa_exists(ctx: CheckContext) -> Verdict:
     return passed(f"HorizontalPodAutoscaler {APP_NAME} exists")
 
 
+def _condition(ctx: CheckContext, kind: str) -> tuple[bool, str]:
+    found = next((c for c in _hpa(ctx).status.conditions or [] if c.type == kind), None)
+    if found is None:
+        return False, f"no {kind} condition yet (the controller syncs every 15 s)"
+    return found.status == "True", f"{kind}={found.status} ({found.reason}): {found.message}"
+
+
 def hpa_target(ctx: CheckContext) -> Verdict:
-    ref = _hpa(ctx).spec.scaleTargetRef
+    ref = _hpa(ctx).spec.scale_target_ref
     wanted = ("apps/v1", "Deployment", APP_NAME)
-    if (ref.apiVersion, ref.kind, ref.name) != wanted:
+    if (ref.api_version, ref.kind, ref.name) != wanted:
         return failed(
-            f"it scales {ref.kind} {ref.name} ({ref.apiVersion}); the app is "
+            f"it scales {ref.kind} {ref.name} ({ref.api_version}); the app is "
             f"{wanted[1]} {wanted[2]} ({wanted[0]})"
         )
-
-    def able() -> tuple[bool, str]:
-        conditions = {c.type: c for c in _hpa(ctx).status.conditions or []}
-        found = conditions.get("AbleToScale")
-        state = f"AbleToScale={found.status} ({found.reason})" if found else "not synced yet"
-        return bool(found and found.status == "True"), state
-
     try:
-        state = waits.wait_for(able, "the HPA controller to read the Deployment", HPA_SYNC_TIMEOUT)
+        state = waits.wait_for(
+            lambda: _condition(ctx, "AbleToScale"), "the controller to read the Deployment",
+            HPA_SYNC_TIMEOUT,
+        )  # fmt: skip
     except waits.WaitTimeout as exc:
         return failed(f"the controller cannot read the Deployment's scale: {exc}")
-    return passed(f"it scales Deployment {APP_NAME}; the controller reports {state}")
+    return passed(f"it scales Deployment {APP_NAME}; {state}")
 
 
 def hpa_range(ctx: CheckContext) -> Verdict:
     spec = _hpa(ctx).spec
-    low, high = spec.minReplicas or 1, spec.maxReplicas
+    low, high = spec.min_replicas or 1, spec.max_replicas
     if (low, high) != (MIN_REPLICAS, MAX_REPLICAS):
         asked = f"{MIN_REPLICAS} to {MAX_REPLICAS}"
         return failed(f"it keeps {low} to {high} replicas; the lab asks for {asked}")
-    return passed(f"it keeps {low} to {high} replicas (now {REPLICAS}, inside that range)")
+    return passed(f"it keeps {low} to {high} replicas")
 
 
 def hpa_metric(ctx: CheckContext) -> Verdict:
-    hpa = _hpa(ctx)
-    metrics = hpa.spec.metrics or []
     cpu = [
         m.resource.target
-        for m in metrics
+        for m in _hpa(ctx).spec.metrics or []
         if m.type == "Resource" and m.resource and m.resource.name == "cpu"
     ]
     if not cpu:
         return failed("it has no CPU resource metric")
     target = cpu[0]
-    if target.type != "Utilization" or target.averageUtilization != CPU_TARGET:
-        shown = target.averageUtilization or target.averageValue or target.value
+    if target.type != "Utilization" or target.average_utilization != CPU_TARGET:
+        shown = target.average_utilization or target.average_value or target.value
         return failed(
             f"its CPU target is {target.type} {shown}; asked for Utilization {CPU_TARGET} (%), "
             "which is relative to each container's CPU request"
@@ -119,32 +98,92 @@ def hpa_metric(ctx: CheckContext) -> Verdict:
     request = checks.app_container(checks.deployment(ctx.session.kube)).resources.requests or {}
     if "cpu" not in request:
         return failed("utilisation is relative to the CPU request, and the app container has none")
-    conditions = {c.type: c for c in hpa.status.conditions or []}
-    active = conditions.get("ScalingActive")
-    if active is not None and active.status != "True":
-        note = (
-            f"the controller reports ScalingActive=False ({active.reason}): this cluster has no "
-            "metrics-server, so CPU use cannot be measured and nothing scales by load here"
+    return passed(f"{CPU_TARGET} % of the {request['cpu']} CPU request per pod")
+
+
+def reads_metrics(ctx: CheckContext) -> Verdict:
+    try:
+        state = waits.wait_for(
+            lambda: _condition(ctx, "ScalingActive"), "the controller to read CPU use",
+            HPA_SYNC_TIMEOUT,
+        )  # fmt: skip
+    except waits.WaitTimeout as exc:
+        return failed(f"the autoscaler reads no CPU use (is metrics-server running?): {exc}")
+    return passed(state)
+
+
+def scales_back_in(ctx: CheckContext) -> Verdict:
+    """After the load, all the way back to minReplicas (the next lab starts from there)."""
+    samples: list[autoscaling.Sample] = []
+    started = time.monotonic()
+    try:
+        waits.wait_for(
+            autoscaling.back_to(ctx.session.kube, MIN_REPLICAS, samples, started),
+            f"the autoscaler to come back to {MIN_REPLICAS} after the load",
+            SCALE_TIMEOUT,
+            interval=5,
         )
-    else:
-        note = "the controller reads CPU metrics and scales on them"
-    return passed(f"{CPU_TARGET} % of the {request['cpu']} CPU request per pod; {note}")
+    except waits.WaitTimeout as exc:
+        return failed(str(exc))
+    return passed(
+        f"back to {MIN_REPLICAS} replicas {time.monotonic() - started:.0f} s after the load"
+    )
+
+
+def scales_under_load(ctx: CheckContext) -> Verdict:
+    """Bounded load through the ingress; passes when the HPA itself has added the pods."""
+    kube = ctx.session.kube
+    load = TrafficGenerator(ctx.session.ingress, rate=RATE, path=WORK)
+    load.start()
+    ctx.defer(load.stop)
+    started = time.monotonic()
+    samples: list[autoscaling.Sample] = []
+    try:
+        waits.wait_for(
+            autoscaling.scaled_out(kube, SCALED_REPLICAS, samples, started),
+            f"the autoscaler to add pods under {RATE}/s x GET {WORK}",
+            SCALE_TIMEOUT,
+            interval=5,
+        )
+    except waits.WaitTimeout as exc:
+        return failed(str(exc))
+    hpa = _hpa(ctx)
+    replicas = checks.deployment(kube).spec.replicas
+    if hpa.status.last_scale_time is None or replicas != hpa.status.desired_replicas:
+        return failed(
+            f"the Deployment wants {replicas} replicas but the autoscaler did not set them "
+            f"(it wants {hpa.status.desired_replicas}): leave the scaling to it"
+        )
+    report = load.stop()
+    return passed(
+        f"{time.monotonic() - started:.0f} s of {RATE}/s x GET {WORK}: the autoscaler went to "
+        f"{replicas} replicas (CPU {samples[-1].cpu_percent} % of request); "
+        f"{len(report.failed)} of {report.sent} requests failed"
+    )
 
 
 LAB = Lab(
     number=7,
     slug="07-scaling",
-    title="Scaling: by hand, then an autoscaler",
+    title="Autoscaling: an HPA that scales on CPU",
     start=start,
     solve=solve,
     steps=(
-        Step(f"Deployment scaled by hand to {REPLICAS} replicas", scaled, hint=1),
-        Step(f"rollout complete: {REPLICAS} pods Ready", pods_ready, hint=1),
-        Step(f"the Service has {REPLICAS} ready endpoints", endpoints, hint=1),
-        Step("requests through the ingress reach every pod", checks.ingress_spread, hint=2),
-        Step("HorizontalPodAutoscaler kindlab-app exists", hpa_exists, hint=2),
-        Step("the autoscaler finds and reads Deployment kindlab-app", hpa_target, hint=3),
-        Step(f"the autoscaler keeps {MIN_REPLICAS} to {MAX_REPLICAS} replicas", hpa_range, hint=3),
-        Step(f"the autoscaler aims at {CPU_TARGET} % average CPU use", hpa_metric, hint=3),
+        Step("HorizontalPodAutoscaler kindlab-app exists", hpa_exists, hint=1),
+        Step("the autoscaler finds and reads Deployment kindlab-app", hpa_target, hint=1),
+        Step(f"the autoscaler keeps {MIN_REPLICAS} to {MAX_REPLICAS} replicas", hpa_range, hint=2),
+        Step(f"the autoscaler aims at {CPU_TARGET} % average CPU use", hpa_metric, hint=2),
+        Step("the autoscaler reads CPU use from the metrics API", reads_metrics, hint=3),
+        Step(
+            f"under load the autoscaler adds pods (to {SCALED_REPLICAS} or more)",
+            scales_under_load,
+            hint=3,
+        ),
+        Step("requests through the ingress reach every pod", checks.ingress_spread, hint=3),
+        Step(
+            f"after the load the autoscaler scales back in to {MIN_REPLICAS}",
+            scales_back_in,
+            hint=3,
+        ),
     ),
 )

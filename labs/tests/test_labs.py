@@ -23,7 +23,7 @@ FIRST_FAILURE = {
     4: "Service selector matches the app pods' labels",
     5: "the bad release is rolled back: the app answers 200",
     6: "liveness probe asks GET /health on port http",
-    7: "Deployment scaled by hand to 4 replicas",
+    7: "the autoscaler finds and reads Deployment kindlab-app",
     8: "queries.yaml has a query for each golden signal",
     9: "diagnosis.yaml names why the containers stop",
 }
