@@ -105,3 +105,20 @@ def test_checker_catches_drops_when_shutdown_is_abrupt(restore_app, ingress, run
         "abrupt_shutdown_control", rollout_seconds=round(seconds, 1), **report.summary()
     )
     assert report.failed, f"an abrupt shutdown dropped nothing: {report.summary()}"
+
+
+def test_a_rollout_that_cannot_progress_is_reported_early_with_its_reason(restore_app, run_report):
+    """The rollout wait gives up on an image that no node has (WaitStuck, naming the pod's
+    state) instead of waiting out its whole timeout."""
+    kube = restore_app.kube
+    started = time.monotonic()
+    appops.set_release(kube, "kindlab/app:never-built", "never-built")
+    with pytest.raises(waits.WaitStuck) as caught:
+        appops.wait_rolled_out(kube)
+    run_report.record(
+        "stuck_rollout",
+        gave_up_after_seconds=round(time.monotonic() - started, 1),
+        timeout_seconds=waits.ROLLOUT_TIMEOUT,
+        reason=str(caught.value)[:300],
+    )
+    assert any(r in str(caught.value) for r in ("ErrImagePull", "ImagePullBackOff")), caught.value

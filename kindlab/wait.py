@@ -58,21 +58,20 @@ def wait_for(condition: Condition, what: str, timeout: float = 300, interval: fl
 
 
 def persisting(seconds: float) -> Callable[[str | None], str | None]:
-    """A filter that passes a problem on only once it has been seen continuously `seconds`.
+    """A filter that passes a problem on only once problems have been seen without a break
+    for `seconds` (the latest one is passed on: ErrImagePull and ImagePullBackOff alternate).
 
     Pull errors and scheduling failures can clear up by themselves a moment later; reporting
     one as hopeless needs it to last.
     """
-    since: dict[str, float] = {}
+    since: list[float] = []
 
     def check(problem: str | None) -> str | None:
-        now = time.monotonic()
         if problem is None:
             since.clear()
             return None
-        first = since.setdefault(problem, now)
-        for other in [p for p in since if p != problem]:
-            del since[other]
-        return problem if now - first >= seconds else None
+        if not since:
+            since.append(time.monotonic())
+        return problem if time.monotonic() - since[0] >= seconds else None
 
     return check

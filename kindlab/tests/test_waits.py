@@ -46,3 +46,10 @@ def test_a_problem_that_clears_starts_over():
     time.sleep(0.25)
     assert hopeless(None) is None
     assert hopeless("Unschedulable") is None
+
+
+def test_alternating_problems_still_count_as_one_that_persists():
+    hopeless = persisting(0.2)
+    hopeless("ErrImagePull")
+    time.sleep(0.25)
+    assert hopeless("ImagePullBackOff") == "ImagePullBackOff"
