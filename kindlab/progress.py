@@ -18,7 +18,7 @@ from typing import TextIO
 
 from kindlab.errors import KindlabError
 
-# Tools speak after 9 s of silence, so the 10 s safety net of kindlab.watch rarely has to.
+# Tools speak after 9 s of silence, so the 9.5 s safety net of kindlab.watch rarely has to.
 HEARTBEAT_SECONDS = 9.0
 
 _lock = threading.Lock()
@@ -63,7 +63,7 @@ def heartbeat(label: str, every: float = HEARTBEAT_SECONDS) -> Iterator[None]:
 
     def beat() -> None:
         # Only the innermost heartbeat speaks: it names what is actually running.
-        while not done.wait(1.0):
+        while not done.wait(0.25):
             with _lock:
                 due = _active[-1:] == [token]
                 due = due and time.monotonic() - _last_line[0] >= every

@@ -14,7 +14,7 @@ import sys
 
 from kindlab.progress import heartbeat, passthrough
 
-SILENCE_SECONDS = 10.0
+SILENCE_SECONDS = 9.5
 
 
 def watch(argv: list[str]) -> int:
