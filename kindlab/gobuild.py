@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kindlab.cache import cache_root
-from kindlab.progress import run
+from kindlab.progress import run, step
 from kindlab.versions import REPO_ROOT
 
 STAMP = ".complete"
@@ -91,17 +91,20 @@ def build_module(spec: ModuleBuild) -> Path:
         return out_dir
     work = out_dir / "src"
     work.mkdir(parents=True, exist_ok=True)
-    info = module_info(spec.module, spec.version)
-    (work / "go.mod").write_text(wrapper_gomod(spec, parse_gomod(Path(info["GoMod"]))))
-    if spec.main_source:
-        (work / "main.go").write_text(spec.main_source)
-    ldflags = " ".join(("-s", "-w", *_expand(spec.ldflags, info)))
-    targets = list(spec.packages) or ["."]
-    run(
-        ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(out_dir) + "/", *targets],
-        cwd=work,
-        env=go_env(),
-    )
+    what = f"{spec.name} {spec.version} from {spec.module}"
+    with step(f"Building {what} (cached afterwards)"):
+        info = module_info(spec.module, spec.version)
+        (work / "go.mod").write_text(wrapper_gomod(spec, parse_gomod(Path(info["GoMod"]))))
+        if spec.main_source:
+            (work / "main.go").write_text(spec.main_source)
+        ldflags = " ".join(("-s", "-w", *_expand(spec.ldflags, info)))
+        targets = list(spec.packages) or ["."]
+        run(
+            ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(out_dir) + "/", *targets],
+            cwd=work,
+            env=go_env(),
+            label=f"go build of {spec.name} {spec.version}",
+        )
     (out_dir / STAMP).write_text("\n".join(sorted(p.name for p in out_dir.iterdir())))
     return out_dir
 
@@ -123,5 +126,6 @@ def build_local_tool(name: str) -> Path:
     target = cache_root() / "bin" / f"{name}-{sha.hexdigest()[:12]}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
-        run(["go", "build", "-trimpath", "-o", target, "."], cwd=source, env=go_env())
+        with step(f"Building tools/{name}"):
+            run(["go", "build", "-trimpath", "-o", target, "."], cwd=source, env=go_env())
     return target

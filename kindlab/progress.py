@@ -109,14 +109,16 @@ def run(
     input_bytes: bytes | None = None,
     quiet: bool = True,
     tail_lines: int = 40,
+    label: str | None = None,
 ) -> str:
     """Run a command, echoing output (or heartbeats when quiet) and failing with its tail.
 
     Quiet mode keeps logs short for chatty tools (go, apt) while the heartbeat shows the
-    command is alive; the last lines are printed when it fails.
+    command is alive, named by `label` (default: its first words); the last lines are printed
+    when it fails.
     """
     argv = [str(c) for c in cmd]
-    label = "running " + " ".join(argv[:3]) + (" ..." if len(argv) > 3 else "")
+    label = label or "running " + " ".join(argv[:3]) + (" ..." if len(argv) > 3 else "")
     proc = subprocess.Popen(
         argv,
         cwd=cwd,

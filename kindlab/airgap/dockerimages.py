@@ -102,7 +102,7 @@ def import_files_image(
     argv = ["docker", "import"]
     for change in (*changes, f"LABEL {KEY_LABEL}={key}"):
         argv += ["--change", change]
-    run([*argv, "-", ref], input_bytes=buffer.getvalue())
+    run([*argv, "-", ref], input_bytes=buffer.getvalue(), label=f"importing image {ref}")
 
 
 def build_dockerfile_image(
@@ -112,7 +112,11 @@ def build_dockerfile_image(
     argv = ["docker", "build", "--label", f"{KEY_LABEL}={key}", "-t", ref]
     for name, value in build_args.items():
         argv += ["--build-arg", f"{name}={value}"]
-    run([*argv, str(context)], env={**os.environ, "DOCKER_BUILDKIT": "0"})
+    run(
+        [*argv, str(context)],
+        env={**os.environ, "DOCKER_BUILDKIT": "0"},
+        label=f"building image {ref} (docker build)",
+    )
 
 
 def containerd_name(ref: str) -> str:
