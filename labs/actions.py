@@ -154,17 +154,19 @@ def recreate_deployment(session: Session, kustomization: Path) -> None:
     created from the start state, as if the team had shipped it broken in the first place."""
     kube = session.kube
     with step("Removing the app Deployment and its pods"):
-        delete_if_present(kube, "apps/v1", "Deployment", APP_NAME, APP_NAMESPACE)
-        # The ReplicaSets go first, so nothing makes a new pod; then the pods, without the
-        # preStop pause and drain: nothing of them is worth waiting for here.
-        kube.apps.delete_collection_namespaced_replica_set(
-            APP_NAMESPACE, label_selector=APP_SELECTOR
-        )
-        kube.core.delete_collection_namespaced_pod(
-            APP_NAMESPACE, label_selector=APP_SELECTOR, grace_period_seconds=0
-        )
+        _remove_app_workload(kube)
         waits.wait_for(_app_pods_gone(kube), "the app pods to be gone", GONE_TIMEOUT)
     kubectl_apply(session, kustomization)
+
+
+def _remove_app_workload(kube: Kube) -> None:
+    """The Deployment, then its ReplicaSets (so nothing makes a new pod), then the pods
+    without the preStop pause and drain: nothing of them is worth waiting for here."""
+    delete_if_present(kube, "apps/v1", "Deployment", APP_NAME, APP_NAMESPACE)
+    kube.apps.delete_collection_namespaced_replica_set(APP_NAMESPACE, label_selector=APP_SELECTOR)
+    kube.core.delete_collection_namespaced_pod(
+        APP_NAMESPACE, label_selector=APP_SELECTOR, grace_period_seconds=0
+    )
 
 
 def _app_pods_gone(kube: Kube) -> waits.Condition:
@@ -181,9 +183,12 @@ def delete_app_namespace(session: Session) -> None:
     """The app gone entirely, namespace and all (lab 2 deploys it from nothing)."""
     kube = session.kube
     with step(f"Deleting namespace {APP_NAMESPACE}"):
-        if not delete_if_present(kube, "v1", "Namespace", APP_NAMESPACE):
+        namespace = or_none(kube.core.read_namespace, APP_NAMESPACE)
+        if namespace is None:
             return
-        kube.core.delete_collection_namespaced_pod(APP_NAMESPACE, grace_period_seconds=0)
+        _remove_app_workload(kube)
+        if namespace.metadata.deletion_timestamp is None:
+            delete_if_present(kube, "v1", "Namespace", APP_NAMESPACE)
 
         def gone() -> tuple[bool, str]:
             names = [n.metadata.name for n in kube.core.list_namespace().items]
