@@ -11,6 +11,7 @@ import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
+import yaml
 from pytest_kind import KindCluster
 
 from kindlab import ports
@@ -27,6 +28,8 @@ CLUSTER_CONFIG = REPO_ROOT / "k8s" / "kind" / "cluster.yaml"
 DEFAULT_CLUSTER_NAME = "kindlab"
 # Written once creation has fully finished: a cluster without it was interrupted midway.
 COMPLETE_MARKER = ("kube-system", "kindlab-cluster-complete")
+KIND_DEFAULT_SERVICE_SUBNET = "10.96.0.0/16"
+GUARD_COMMENT = "kindlab: untranslated Service traffic never leaves the node"
 
 
 @dataclass
@@ -45,6 +48,28 @@ class Cluster:
     def load_image(self, ref: str) -> None:
         with step(f"Loading {ref} into the cluster"):
             run([self.platform.kind, "load", "docker-image", "--name", self.name, ref])
+
+    def guard_service_network(self) -> None:
+        """Reject traffic to a Service IP that kube-proxy has not translated (yet).
+
+        Such a packet otherwise leaves the node by its default route; behind a transparent
+        HTTPS proxy (as on our CI hosts) the proxy answers it, and the API server keeps that
+        connection: the metrics API stayed unavailable ("bad status 404") because the
+        aggregator's first connection to metrics-server's Service raced kube-proxy. Rejected,
+        the connection is simply retried once the rule exists. Packets kube-proxy translates
+        carry a pod's address by the time the filter table sees them, so they pass.
+        """
+        subnet = service_subnet(self.config)
+        rule = ["-d", subnet, "-m", "comment", "--comment", GUARD_COMMENT, "-j", "REJECT"]
+        for node in self.nodes():
+            for chain in ("OUTPUT", "FORWARD"):
+                present = subprocess.run(
+                    ["docker", "exec", node, "iptables", "-C", chain, *rule],
+                    capture_output=True,
+                    check=False,
+                )
+                if present.returncode != 0:
+                    run(["docker", "exec", node, "iptables", "-I", chain, "1", *rule])
 
     def nodes(self) -> list[str]:
         listing = run([self.platform.kind, "get", "nodes", "--name", self.name])
@@ -74,6 +99,11 @@ class Cluster:
     def delete(self) -> None:
         with step(f"Deleting cluster {self.name}"):
             self.kind.delete()
+
+
+def service_subnet(config: Path) -> str:
+    networking = yaml.safe_load(config.read_text()).get("networking") or {}
+    return networking.get("serviceSubnet", KIND_DEFAULT_SERVICE_SUBNET)
 
 
 def kubeconfig_path(name: str) -> Path:
@@ -218,6 +248,8 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
             cluster.create(config_file=config)
             endpoints.point_kubeconfig_at(kubeconfig_path(name), address)
         kube = connect(kubeconfig_path(name), platform.kubectl)
+        made = Cluster(name, platform, cluster, kube, address, config, created=not reuse)
+        made.guard_service_network()
         with step("Waiting for the node and cluster DNS"):
             waits.wait_for(_nodes_ready(kube), "node Ready", timeout=300)
             waits.wait_for(
@@ -230,7 +262,6 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
             say(f"creation of cluster {name!r} did not finish: deleting the half-made cluster")
             subprocess.run([platform.kind, "delete", "cluster", "--name", name], check=False)
         raise
-    made = Cluster(name, platform, cluster, kube, address, config, created=not reuse)
     for image in platform.preload_images:
         made.load_image(image)
     return made
