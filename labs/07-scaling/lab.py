@@ -15,6 +15,7 @@ from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed,
 from labs.session import Session
 
 MIN_REPLICAS, MAX_REPLICAS, CPU_TARGET = 3, 8, 50
+MAX_CALM_SECONDS = 60
 SCALED_REPLICAS = 5
 # The load the check sends: 10 requests/s, each burning 40 ms of CPU (0.4 cores in all).
 RATE, CPU_MS = 10, 40
@@ -101,6 +102,19 @@ def hpa_metric(ctx: CheckContext) -> Verdict:
     return passed(f"{CPU_TARGET} % of the {request['cpu']} CPU request per pod")
 
 
+def scale_down_window(ctx: CheckContext) -> Verdict:
+    behavior = _hpa(ctx).spec.behavior
+    down = behavior.scale_down if behavior else None
+    window = down.stabilization_window_seconds if down else None
+    if window is None or window > MAX_CALM_SECONDS:
+        shown = "the default 300 s" if window is None else f"{window} s"
+        return failed(
+            f"it waits {shown} of calm before removing pods; set "
+            f"behavior.scaleDown.stabilizationWindowSeconds to at most {MAX_CALM_SECONDS}"
+        )
+    return passed(f"it removes pods after {window} s of calm")
+
+
 def reads_metrics(ctx: CheckContext) -> Verdict:
     try:
         state = waits.wait_for(
@@ -173,6 +187,11 @@ LAB = Lab(
         Step("the autoscaler finds and reads Deployment kindlab-app", hpa_target, hint=1),
         Step(f"the autoscaler keeps {MIN_REPLICAS} to {MAX_REPLICAS} replicas", hpa_range, hint=2),
         Step(f"the autoscaler aims at {CPU_TARGET} % average CPU use", hpa_metric, hint=2),
+        Step(
+            f"the autoscaler scales down after at most {MAX_CALM_SECONDS} s of calm",
+            scale_down_window,
+            hint=2,
+        ),
         Step("the autoscaler reads CPU use from the metrics API", reads_metrics, hint=3),
         Step(
             f"under load the autoscaler adds pods (to {SCALED_REPLICAS} or more)",
