@@ -14,17 +14,17 @@ from typing import Any
 
 import requests
 import yaml
-from kubernetes.client import V1Container, V1Deployment, V1Pod, V1ReplicaSet
+from kubernetes.client import V1Container, V1Deployment, V1Pod
 from kubernetes.utils import parse_quantity
 
 from kindlab.cluster import waits
 from kindlab.cluster.kube import Kube, or_none
 from kindlab.cluster.names import APP_CONTAINER as CONTAINER
-from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.pods import current_pods as revision_pods
 from kindlab.cluster.pods import is_ready, restart_count
 from labs.framework import CheckContext, StepFailed, Verdict, failed, passed
 
-REVISION = "deployment.kubernetes.io/revision"
 MI = 1024 * 1024
 
 
@@ -42,31 +42,9 @@ def app_container(dep: V1Deployment) -> V1Container:
     raise StepFailed(f"the Deployment has no container named {CONTAINER!r}")
 
 
-def current_replicaset(kube: Kube, dep: V1Deployment) -> V1ReplicaSet | None:
-    """The ReplicaSet of the Deployment's latest revision (what `rollout status` follows)."""
-    revision = (dep.metadata.annotations or {}).get(REVISION)
-    sets = kube.apps.list_namespaced_replica_set(APP_NAMESPACE, label_selector=APP_SELECTOR).items
-    for rs in sets:
-        owners = {o.uid for o in rs.metadata.owner_references or []}
-        if dep.metadata.uid in owners and (rs.metadata.annotations or {}).get(REVISION) == revision:
-            return rs
-    return None
-
-
 def current_pods(kube: Kube, dep: V1Deployment | None = None) -> list[V1Pod]:
-    """Live pods of the latest revision, oldest first."""
-    dep = dep or deployment(kube)
-    rs = current_replicaset(kube, dep)
-    if rs is None:
-        return []
-    pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
-    mine = [
-        p
-        for p in pods
-        if p.metadata.deletion_timestamp is None
-        and any(o.uid == rs.metadata.uid for o in p.metadata.owner_references or [])
-    ]
-    return sorted(mine, key=lambda p: p.metadata.creation_timestamp)
+    """Live pods of the app's latest revision, oldest first."""
+    return revision_pods(kube, dep or deployment(kube))
 
 
 def quantity(value: str | None) -> float | None:

@@ -1,11 +1,16 @@
-"""What a pod's status says: Ready or not, and why it will not become Ready by itself.
+"""What a pod's status says (Ready or not, why it will not become Ready by itself), and which
+pods belong to a Deployment's current revision.
 
 Rollout waits, the e2e suite and the lab verdicts all read pods the same way from here.
 """
 
 from __future__ import annotations
 
-from kubernetes.client import V1Pod
+from kubernetes.client import V1Deployment, V1Pod, V1ReplicaSet
+
+from kindlab.cluster.kube import Kube
+
+REVISION = "deployment.kubernetes.io/revision"
 
 # Pod states that no amount of waiting fixes: report them instead of timing out.
 STUCK_REASONS = frozenset(
@@ -48,3 +53,36 @@ def restart_count(pod: V1Pod) -> int:
     return sum(
         s.restart_count for s in (pod.status.container_statuses if pod.status else None) or []
     )
+
+
+def _selector(dep: V1Deployment) -> str:
+    labels = dep.spec.selector.match_labels or {}
+    return ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
+
+
+def current_replicaset(kube: Kube, dep: V1Deployment) -> V1ReplicaSet | None:
+    """The ReplicaSet of the Deployment's latest revision (what `rollout status` follows)."""
+    revision = (dep.metadata.annotations or {}).get(REVISION)
+    sets = kube.apps.list_namespaced_replica_set(
+        dep.metadata.namespace, label_selector=_selector(dep)
+    ).items
+    for rs in sets:
+        owners = {o.uid for o in rs.metadata.owner_references or []}
+        if dep.metadata.uid in owners and (rs.metadata.annotations or {}).get(REVISION) == revision:
+            return rs
+    return None
+
+
+def current_pods(kube: Kube, dep: V1Deployment) -> list[V1Pod]:
+    """Live pods of the latest revision, oldest first: old ones being replaced do not count."""
+    rs = current_replicaset(kube, dep)
+    if rs is None:
+        return []
+    pods = kube.core.list_namespaced_pod(dep.metadata.namespace, label_selector=_selector(dep))
+    mine = [
+        p
+        for p in pods.items
+        if p.metadata.deletion_timestamp is None
+        and any(o.uid == rs.metadata.uid for o in p.metadata.owner_references or [])
+    ]
+    return sorted(mine, key=lambda p: p.metadata.creation_timestamp)

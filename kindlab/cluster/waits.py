@@ -81,14 +81,11 @@ def _deadline_exceeded(dep: client.V1Deployment) -> str | None:
 
 
 def _stuck_pod(kube: Kube, dep: client.V1Deployment) -> str | None:
-    labels = dep.spec.selector.match_labels or {}
-    selector = ",".join(f"{k}={v}" for k, v in sorted(labels.items()))
-    listed = kube.core.list_namespaced_pod(dep.metadata.namespace, label_selector=selector)
-    for pod in listed.items:
-        if pod.metadata.deletion_timestamp is None:
-            reason = podstatus.stuck_reason(pod)
-            if reason:
-                return reason
+    """A pod of the new revision that will not become Ready (old ones are being replaced)."""
+    for pod in podstatus.current_pods(kube, dep):
+        reason = podstatus.stuck_reason(pod)
+        if reason:
+            return reason
     return None
 
 

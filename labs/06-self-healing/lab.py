@@ -9,7 +9,7 @@ from collections import Counter
 
 from kindlab.cluster import appops, waits
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
-from kindlab.cluster.pods import restart_count
+from kindlab.cluster.pods import current_replicaset, restart_count
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session
@@ -74,7 +74,7 @@ def _events(ctx: CheckContext, obj: object, reason: str) -> list:
 def pod_replaced(ctx: CheckContext) -> Verdict:
     kube = ctx.session.kube
     dep = checks.deployment(kube)
-    rs = checks.current_replicaset(kube, dep)
+    rs = current_replicaset(kube, dep)
     if rs is None:
         return failed("the Deployment has no current ReplicaSet yet")
     created = sum(e.count or 1 for e in _events(ctx, rs, "SuccessfulCreate"))
