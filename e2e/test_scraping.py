@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from kindlab.cluster import appops, autoscaling, waits
+from kindlab.cluster.health import live_app_pods
 from kindlab.versions import REPO_ROOT
 
 pytestmark = pytest.mark.e2e
@@ -31,7 +32,7 @@ def _alert_names(rules_dir: Path) -> set[str]:
 
 def one_target_per_pod(kube, prom) -> waits.Condition:
     def check() -> tuple[bool, str]:
-        pods = {p.metadata.name for p in appops.live_pods(kube) if p.status.pod_ip}
+        pods = {p.metadata.name for p in live_app_pods(kube) if p.status.pod_ip}
         targets = prom.targets(JOB)
         up = [t["labels"].get("pod") for t in targets if t["health"] == "up"]
         done = len(targets) == len(pods) and sorted(up) == sorted(pods)

@@ -7,6 +7,7 @@ import time
 import pytest
 
 from kindlab.cluster import appops, waits
+from kindlab.cluster.health import live_app_pods
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
 from kindlab.cluster.pods import restart_count
 from kindlab.traffic import traffic
@@ -19,7 +20,7 @@ REPLICAS = 3
 
 def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report):
     kube = restore_app.kube
-    victim = appops.live_pods(kube)[0].metadata.name
+    victim = live_app_pods(kube)[0].metadata.name
     with traffic(ingress, rate=25) as report:
         started = time.monotonic()
         kube.core.delete_namespaced_pod(victim, APP_NAMESPACE)
@@ -28,7 +29,7 @@ def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report)
         )
         healed = time.monotonic() - started
         waits.wait_for(appops.settled(kube, REPLICAS), f"{victim} to exit", timeout=180)
-    names = {p.metadata.name for p in appops.live_pods(kube)}
+    names = {p.metadata.name for p in live_app_pods(kube)}
     run_report.record("pod_deleted", heal_seconds=round(healed, 1), **report.summary())
     assert victim not in names and len(names) == REPLICAS
     assert report.availability >= MIN_AVAILABILITY, report.summary()
@@ -36,7 +37,7 @@ def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report)
 
 def test_failing_liveness_restarts_the_container(restore_app, ingress, run_report):
     kube = restore_app.kube
-    pod = appops.live_pods(kube)[0]
+    pod = live_app_pods(kube)[0]
     name, restarts_before = pod.metadata.name, restart_count(pod)
     started = time.monotonic()
     state = appops.inject_fault(kube, name, hang_liveness=True)

@@ -98,14 +98,6 @@ def app_image(tag: str = APP_TAG) -> str:
     return f"{APP_REPOSITORY}:{tag}"
 
 
-def node_has_image(session: Session, ref: str) -> bool:
-    return session.cluster.has_image(ref)
-
-
-def remove_image_from_nodes(session: Session, ref: str) -> None:
-    session.cluster.remove_image(ref)
-
-
 def ensure_image_in_node(session: Session, tag: str) -> str:
     """The app image `tag` inside the node, built first if Docker does not have it either."""
     ref = app_image(tag)

@@ -6,11 +6,9 @@ operations a learner performs with kubectl, through the same API calls.
 
 from __future__ import annotations
 
-from kubernetes.client import V1Pod
-
 from kindlab.cluster import waits
 from kindlab.cluster.app import apply_app_overlay, wait_rolled_out
-from kindlab.cluster.health import fault_call, live_app_pods
+from kindlab.cluster.health import fault_call
 from kindlab.cluster.kube import Kube
 from kindlab.cluster.names import APP_CONTAINER as CONTAINER
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
@@ -81,10 +79,6 @@ def settled(kube: Kube, replicas: int) -> waits.Condition:
         return done, f"{len(pods)} pods, {terminating} terminating (want {replicas}, 0)"
 
     return check
-
-
-def live_pods(kube: Kube) -> list[V1Pod]:
-    return live_app_pods(kube)
 
 
 def inject_fault(kube: Kube, pod: str, **changes: object) -> dict:

@@ -8,6 +8,7 @@ read those conditions and give up early with the HPA's own words, instead of tim
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from kubernetes import client
@@ -120,29 +121,32 @@ def scaled_out(kube: Kube, replicas: int, samples: list[Sample], started: float)
     return check
 
 
-def scaling_in(kube: Kube, below: int, samples: list[Sample], started: float) -> Condition:
-    """The HPA has started to remove pods: it wants fewer than `below`."""
+def _sampled(
+    kube: Kube, samples: list[Sample], started: float, holds: Callable[[Sample], bool], goal: str
+) -> Condition:
+    """A condition on each new sample (every poll is recorded in `samples`)."""
 
     @tolerant
     def check() -> tuple[bool, str]:
         now = sample(kube, started)
         samples.append(now)
-        return now.desired < below, _shown(now, f"want fewer than {below}")
+        return holds(now), _shown(now, goal)
 
     return check
+
+
+def scaling_in(kube: Kube, below: int, samples: list[Sample], started: float) -> Condition:
+    """The HPA has started to remove pods: it wants fewer than `below`."""
+    return _sampled(kube, samples, started, lambda s: s.desired < below, f"want fewer than {below}")
 
 
 def back_to(kube: Kube, replicas: int, samples: list[Sample], started: float) -> Condition:
     """The HPA has scaled all the way back: it wants `replicas` and that many pods are Ready."""
 
-    @tolerant
-    def check() -> tuple[bool, str]:
-        now = sample(kube, started)
-        samples.append(now)
-        done = now.desired == now.current == now.ready == replicas
-        return done, _shown(now, f"want {replicas}")
+    def holds(now: Sample) -> bool:
+        return now.desired == now.current == now.ready == replicas
 
-    return check
+    return _sampled(kube, samples, started, holds, f"want {replicas}")
 
 
 def _shown(now: Sample, goal: str) -> str:

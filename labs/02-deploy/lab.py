@@ -19,7 +19,7 @@ IMAGE = actions.app_image(APP_TAG)
 def start(session: Session) -> None:
     actions.set_lab_rules(session, None)
     actions.delete_app_namespace(session)
-    actions.remove_image_from_nodes(session, IMAGE)
+    session.cluster.remove_image(IMAGE)
     actions.prepare_workspace(session, LAB)
 
 
@@ -33,7 +33,7 @@ def solve(session: Session) -> None:
 
 def image_in_node(ctx: CheckContext) -> Verdict:
     nodes = ctx.session.cluster.nodes()
-    if not actions.node_has_image(ctx.session, IMAGE):
+    if not ctx.session.cluster.has_image(IMAGE):
         where = "Docker has it" if image_labels(IMAGE) else "Docker does not have it either"
         return failed(f"{IMAGE} is not in the node {', '.join(nodes)} ({where})")
     return passed(f"{IMAGE} is in node {', '.join(nodes)}")

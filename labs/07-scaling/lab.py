@@ -47,11 +47,16 @@ def hpa_exists(ctx: CheckContext) -> Verdict:
     return passed(f"HorizontalPodAutoscaler {APP_NAME} exists")
 
 
-def _condition(ctx: CheckContext, kind: str) -> tuple[bool, str]:
-    found = next((c for c in _hpa(ctx).status.conditions or [] if c.type == kind), None)
-    if found is None:
-        return False, f"no {kind} condition yet (the controller syncs every 15 s)"
-    return found.status == "True", f"{kind}={found.status} ({found.reason}): {found.message}"
+def _condition_true(ctx: CheckContext, kind: str, what: str) -> str:
+    """Wait until the HPA's `kind` condition is True; its last state, or WaitTimeout."""
+
+    def check() -> tuple[bool, str]:
+        found = next((c for c in _hpa(ctx).status.conditions or [] if c.type == kind), None)
+        if found is None:
+            return False, f"no {kind} condition yet (the controller syncs every 15 s)"
+        return found.status == "True", f"{kind}={found.status} ({found.reason}): {found.message}"
+
+    return waits.wait_for(check, what, HPA_SYNC_TIMEOUT)
 
 
 def hpa_target(ctx: CheckContext) -> Verdict:
@@ -63,10 +68,7 @@ def hpa_target(ctx: CheckContext) -> Verdict:
             f"{wanted[1]} {wanted[2]} ({wanted[0]})"
         )
     try:
-        state = waits.wait_for(
-            lambda: _condition(ctx, "AbleToScale"), "the controller to read the Deployment",
-            HPA_SYNC_TIMEOUT,
-        )  # fmt: skip
+        state = _condition_true(ctx, "AbleToScale", "the controller to read the Deployment")
     except waits.WaitTimeout as exc:
         return failed(f"the controller cannot read the Deployment's scale: {exc}")
     return passed(f"it scales Deployment {APP_NAME}; {state}")
@@ -117,10 +119,7 @@ def scale_down_window(ctx: CheckContext) -> Verdict:
 
 def reads_metrics(ctx: CheckContext) -> Verdict:
     try:
-        state = waits.wait_for(
-            lambda: _condition(ctx, "ScalingActive"), "the controller to read CPU use",
-            HPA_SYNC_TIMEOUT,
-        )  # fmt: skip
+        state = _condition_true(ctx, "ScalingActive", "the controller to read CPU use")
     except waits.WaitTimeout as exc:
         return failed(f"the autoscaler reads no CPU use (is metrics-server running?): {exc}")
     return passed(state)
