@@ -10,8 +10,16 @@ import pytest
 import yaml
 
 from kindlab.cluster import appops, autoscaling, waits
-from kindlab.cluster.health import live_app_pods
+from kindlab.cluster.health import clear_faults, fault_call, live_app_pods
 from kindlab.versions import REPO_ROOT
+from tests.lint.promql import (
+    dashboard_queries,
+    edge_queries,
+    load_dashboard,
+    rule_queries,
+    selectors,
+)
+from tests.lint.rules import rules
 
 pytestmark = pytest.mark.e2e
 
@@ -99,3 +107,34 @@ def test_alert_rules_are_loaded(prom):
 
 def _epoch(timestamp: str) -> float:
     return datetime.fromisoformat(timestamp.replace("Z", "+00:00")).timestamp()
+
+
+def test_every_edge_query_returns_data(deployed_app, ingress, prom, run_report):
+    """The dashboard's and the rules' queries on Traefik's series, on the cluster's Prometheus.
+
+    The lint tier runs every other query against a Prometheus scraping one gunicorn; these need
+    Traefik in front of the app (tests/lint/test_queries_live.py says so). A misspelled copy
+    must come back empty, or the check proves nothing.
+    """
+    for _ in range(50):
+        ingress.get("/version")
+    # The 5xx selectors need some 5xx at the edge: a moment of forced 500s in every pod.
+    try:
+        for pod in live_app_pods(deployed_app.kube):
+            fault_call(deployed_app.kube, pod.metadata.name, "PUT", {"status_code": 500})
+        for _ in range(20):
+            ingress.get("/version")
+    finally:
+        clear_faults(deployed_app.kube)
+    queries = edge_queries(dashboard_queries(load_dashboard()) + rule_queries(rules()))
+    queries += selectors(queries)
+    assert queries
+
+    def answered() -> tuple[bool, str]:
+        empty = [q.source for q in queries if not prom.query(q.expr)]
+        return not empty, f"no data yet for {empty}"
+
+    waits.wait_for(answered, "every edge query to return data", 120)
+    misspelled = queries[0].expr.replace("traefik_service_", "traefik_services_")
+    assert misspelled != queries[0].expr and prom.query(misspelled) == []
+    run_report.record("scraping", edge_queries=len(queries))

@@ -59,6 +59,14 @@ class Prometheus:
     def rule_names(self) -> set[str]:
         return {rule["name"] for group in self.rule_groups() for rule in group["rules"]}
 
+    def alert_state(self, name: str) -> str | None:
+        """ "inactive", "pending" or "firing" for the alerting rule `name`; None if not loaded."""
+        for group in self.rule_groups():
+            for rule in group["rules"]:
+                if rule.get("type") == "alerting" and rule["name"] == name:
+                    return rule["state"]
+        return None
+
     def rule_groups_by_file(self) -> dict[str, list[dict]]:
         """Rule groups Prometheus evaluates now, by file name (as mounted)."""
         by_file: dict[str, list[dict]] = {}

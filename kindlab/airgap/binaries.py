@@ -201,6 +201,30 @@ def prometheus_binary() -> Path:
     return build_module(build) / "prometheus"
 
 
+def alertmanager_binary() -> Path:
+    """alertmanager and amtool (the lint tier checks the config with it), stamped as upstream.
+
+    v0.31.x is the last release whose module carries the compiled web UI, so the binary built
+    from the module alone serves the same UI as the upstream image.
+    """
+    version = image_tag(pin("ALERTMANAGER_IMAGE"))
+    stamp = "github.com/prometheus/common/version"
+    build = ModuleBuild(
+        name="alertmanager",
+        module="github.com/prometheus/alertmanager",
+        version=version,
+        packages=tuple(
+            f"github.com/prometheus/alertmanager/cmd/{cmd}" for cmd in ("alertmanager", "amtool")
+        ),
+        ldflags=(
+            f"-X {stamp}.Version={version.lstrip('v')}",
+            f"-X {stamp}.Revision={{commit}}",
+            f"-X {stamp}.BuildDate={{date}}",
+        ),
+    )
+    return build_module(build)
+
+
 def metrics_server_binary() -> Path:
     """Stamped as its Makefile does: metrics-server reports client-go's version variables."""
     version = image_tag(pin("METRICS_SERVER_IMAGE"))

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Mapping
 from pathlib import Path
 
 from kindlab.airgap import binaries
@@ -25,12 +26,19 @@ IMAGES_DIR = Path(__file__).parent / "images"
 PATH_ENV = "ENV PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 
 
-def binary_image(ref: str, binary: Path, target: str, *extra: str) -> str:
-    """A distroless-style image: one static binary as the entrypoint (plus Dockerfile changes)."""
+def binary_image(
+    ref: str, binary: Path, target: str, *extra: str, tools: Mapping[str, Path] | None = None
+) -> str:
+    """A distroless-style image: one static binary as the entrypoint (plus Dockerfile changes).
+
+    `tools` are further binaries laid out beside it (target path -> file), as upstream ships
+    a CLI next to its server.
+    """
     changes = [PATH_ENV, f'ENTRYPOINT ["{target}"]', *extra]
-    key = digest(ref, target, binary, *changes)
+    others = dict(tools or {})
+    key = digest(ref, target, binary, *changes, *others, *others.values())
     if not is_current(ref, key):
-        import_files_image(ref, {target: binary}, changes, key)
+        import_files_image(ref, {target: binary, **others}, changes, key)
     return ref
 
 
@@ -92,4 +100,16 @@ def metrics_server_image() -> str:
         binaries.metrics_server_binary(),
         "/metrics-server",
         "USER 65534",
+    )
+
+
+def alertmanager_image() -> str:
+    # Laid out like the upstream image: /bin/alertmanager, with /bin/amtool, run as nobody.
+    built = binaries.alertmanager_binary()
+    return binary_image(
+        pin("ALERTMANAGER_IMAGE"),
+        built / "alertmanager",
+        "/bin/alertmanager",
+        "USER 65534",
+        tools={"/bin/amtool": built / "amtool"},
     )

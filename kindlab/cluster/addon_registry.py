@@ -15,6 +15,7 @@ from pathlib import Path
 from kindlab.airgap import cluster_images
 from kindlab.cluster.kube import Kube
 from kindlab.cluster.metrics import every_app_pod_measured
+from kindlab.receiverimage import alert_receiver_image
 from kindlab.versions import REPO_ROOT
 from kindlab.wait import Condition
 
@@ -27,7 +28,8 @@ class Addon:
     title: str
     namespace: str
     deployment: str
-    image_pin: str
+    # Its image reference in versions/versions.env; None for our own images (no upstream).
+    image_pin: str | None
     # Builds the image locally under the pinned reference; None: it cannot be had air-gapped.
     build_image: Callable[[], str] | None
     # A NodePort Service (port "web") mapped to a host port in k8s/kind/cluster.yaml.
@@ -38,6 +40,8 @@ class Addon:
     serves_app: Callable[[Kube], Condition] | None = None
     # What `tox -e up` prints for it when it has no URL.
     usage: str | None = None
+    # No registry has its image (it is ours): built and loaded into the node in every mode.
+    always_built: bool = False
 
     @property
     def folder(self) -> Path:
@@ -67,6 +71,29 @@ ADDONS: tuple[Addon, ...] = (
         "PROMETHEUS_IMAGE",
         cluster_images.prometheus_image,
         service="prometheus",
+    ),
+    # Records what Alertmanager sends (GET /alerts); reached inside the cluster, no host port.
+    Addon(
+        "alert-receiver",
+        "Alert receiver",
+        "monitoring",
+        "alert-receiver",
+        None,
+        alert_receiver_image,
+        always_built=True,
+        usage=(
+            "kubectl -n monitoring logs deploy/alert-receiver (every notification Alertmanager "
+            "sent, one JSON line each)"
+        ),
+    ),
+    Addon(
+        "alertmanager",
+        "Alertmanager",
+        "monitoring",
+        "alertmanager",
+        "ALERTMANAGER_IMAGE",
+        cluster_images.alertmanager_image,
+        service="alertmanager",
     ),
     # The resource metrics API (kubectl top, HPAs); nothing on the host to browse, so no URL.
     Addon(
@@ -99,3 +126,8 @@ def addon(name: str) -> Addon:
 def airgap_images() -> list[str]:
     """Build every add-on image that can be built here; the node cannot pull them."""
     return [a.build_image() for a in ADDONS if a.build_image is not None]
+
+
+def own_images() -> list[str]:
+    """Build the add-on images no registry has (ours); online nodes cannot pull them either."""
+    return [a.build_image() for a in ADDONS if a.always_built and a.build_image is not None]

@@ -28,6 +28,11 @@ class Endpoints:
         return self.urls["prometheus"]
 
     @property
+    def alertmanager(self) -> str | None:
+        """Its UI and API v2 (the drill reads alerts there; a browser check can open it)."""
+        return self.urls.get("alertmanager")
+
+    @property
     def grafana(self) -> str | None:
         return self.urls.get("grafana")
 

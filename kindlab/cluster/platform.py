@@ -17,7 +17,7 @@ from pytest_kind import KindCluster
 from kindlab.airgap import binaries
 from kindlab.airgap.nodeimage import node_image, node_image_ref
 from kindlab.cache import component_dir
-from kindlab.cluster.addon_registry import airgap_images
+from kindlab.cluster.addon_registry import airgap_images, own_images
 from kindlab.download import airgap_setting, answers, kubectl_release
 from kindlab.progress import say
 from kindlab.versions import pin
@@ -31,7 +31,8 @@ class ClusterPlatform:
     kind: Path
     kubectl: Path
     node_image: str
-    # Images the node cannot pull, loaded with `kind load` after creation.
+    # Images the node cannot pull (air-gapped: all add-ons'; online: our own), loaded with
+    # `kind load` after creation.
     preload_images: tuple[str, ...]
 
 
@@ -69,7 +70,7 @@ def resolve_platform(airgap: bool | None = None) -> ClusterPlatform:
         kind=binaries.kind_binary(),
         kubectl=binaries.kubectl_binary(),
         node_image=pin("KIND_NODE_IMAGE"),
-        preload_images=(),
+        preload_images=tuple(own_images()),
     )
 
 
@@ -108,5 +109,5 @@ def _online_without_go() -> ClusterPlatform:
         kind=kind,
         kubectl=kubectl,
         node_image=pin("KIND_NODE_IMAGE"),
-        preload_images=(),
+        preload_images=tuple(own_images()),
     )

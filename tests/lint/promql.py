@@ -23,6 +23,8 @@ COMPARISON = re.compile(
     r"^(?P<signal>.+?)\s*(?P<op>==|!=|>=|<=|>|<)\s*(?P<threshold>[-+]?[\d.]+(?:e[-+]?\d+)?)\s*$",
     re.DOTALL,
 )
+# The edge's scrape job (monitoring/prometheus/prometheus-kubernetes.yml).
+EDGE_JOB = 'job="traefik"'
 SELECTOR = re.compile(r"[a-zA-Z_:][a-zA-Z0-9_:]*\{[^}]*\}")
 
 
@@ -81,6 +83,16 @@ def selectors(queries: list[Query]) -> list[Query]:
     """Each series selector on its own: `x or vector(0)` must not hide a misspelled `x`."""
     found = {s: q.source for q in queries for s in SELECTOR.findall(q.expr)}
     return [Query(f"selector in {source}", s) for s, source in sorted(found.items())]
+
+
+def edge_queries(queries: list[Query]) -> list[Query]:
+    """Those reading Traefik's series (job "traefik"): only a cluster's Prometheus has them."""
+    return [q for q in queries if EDGE_JOB in q.expr]
+
+
+def app_queries(queries: list[Query]) -> list[Query]:
+    """All the others: a Prometheus scraping one gunicorn (the lint tier's) has their series."""
+    return [q for q in queries if EDGE_JOB not in q.expr]
 
 
 def load_dashboard(path: Path = DASHBOARD) -> dict[str, Any]:

@@ -15,6 +15,7 @@ CLUSTER = REPO_ROOT / "k8s/kind/cluster.yaml"
 EXPOSED = {
     8080: ("k8s/addons/traefik", "traefik"),
     9090: ("k8s/addons/prometheus", "prometheus"),
+    9093: ("k8s/addons/alertmanager", "alertmanager"),
     3000: ("k8s/addons/grafana", "grafana"),
 }
 

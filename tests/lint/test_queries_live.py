@@ -3,6 +3,9 @@
 A misspelled metric or label name passes promtool (it is valid PromQL) but returns nothing
 here. Queries run against monitoring/prometheus/prometheus.yml (the compose config) aimed at a
 gunicorn on loopback that has served ordinary, failing and fault-injected requests.
+
+Queries on Traefik's series (job "traefik", the edge) need a Traefik in front of the app: the
+e2e tier runs those on the cluster's Prometheus (e2e/test_scraping.py), with the same checks.
 """
 
 import contextlib
@@ -12,7 +15,15 @@ import pytest
 import requests
 
 from .live import gunicorn, instant_query, prometheus, wait_until
-from .promql import QueryError, dashboard_queries, load_dashboard, rule_queries, selectors
+from .promql import (
+    QueryError,
+    app_queries,
+    dashboard_queries,
+    edge_queries,
+    load_dashboard,
+    rule_queries,
+    selectors,
+)
 from .rules import rules
 
 
@@ -36,7 +47,7 @@ def send_traffic(url):
 
 
 def all_queries(dashboard, rule_list):
-    queries = dashboard_queries(dashboard) + rule_queries(rule_list)
+    queries = app_queries(dashboard_queries(dashboard) + rule_queries(rule_list))
     return queries + selectors(queries)
 
 
@@ -70,6 +81,14 @@ def test_every_dashboard_and_rule_query_returns_data(prom):
     queries = all_queries(load_dashboard(), rules())
     assert len(queries) > 20
     assert empty(prom, queries) == []
+
+
+def test_edge_queries_are_left_to_the_cluster_and_exist():
+    """The split is by the edge job alone: the dashboard and the rules each read the edge."""
+    queries = dashboard_queries(load_dashboard()) + rule_queries(rules())
+    edge = edge_queries(queries)
+    assert {q.source.split()[0] for q in edge} == {"panel", "alert"}, edge
+    assert not set(edge) & set(app_queries(queries))
 
 
 def test_every_app_series_has_a_pod_label(prom):
