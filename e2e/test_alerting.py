@@ -14,6 +14,7 @@ many) is loaded beside it; the drill's checks must find it at no hop at all.
 from __future__ import annotations
 
 import pytest
+import requests
 import yaml
 
 from kindlab.alertmanager import Alertmanager
@@ -47,16 +48,24 @@ def control_rules() -> str:
 
 
 @pytest.fixture
-def alertmanager(endpoints) -> Alertmanager:
-    if endpoints.alertmanager is None:
-        pytest.fail("Alertmanager has no URL: is k8s/addons/alertmanager applied?")
-    client = Alertmanager(endpoints.alertmanager)
-    if not client.ready():
+def alertmanager(deployed_app) -> Alertmanager:
+    """Through the API server: the drill must not depend on the host port (tested apart)."""
+    return Alertmanager.through_api_server(deployed_app.kube)
+
+
+def test_alertmanager_ui_answers_on_the_host(endpoints):
+    """The URL `tox -e up` prints, where a browser (and a browser check) opens the UI."""
+    url = endpoints.alertmanager
+    assert url, "Alertmanager has no host URL: is k8s/addons/alertmanager applied?"
+    try:
+        page = requests.get(f"{url}/", timeout=10)
+    except requests.ConnectionError:
         pytest.fail(
-            f"Alertmanager does not answer at {endpoints.alertmanager}: a cluster created before "
-            "k8s/kind/cluster.yaml mapped port 9093 lacks it (recreate: tox -e down, tox -e up)"
+            f"nothing answers at {url}: a cluster created before k8s/kind/cluster.yaml mapped "
+            "port 9093 lacks it; recreate it (tox -e down, then tox -e up)",
+            pytrace=False,
         )
-    return client
+    assert page.status_code == 200 and "<title>Alertmanager</title>" in page.text
 
 
 @pytest.fixture
