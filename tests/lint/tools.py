@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.airgap.binaries import kubectl_binary
+from kindlab.airgap.binaries import alertmanager_binary, kubectl_binary
 from kindlab.versions import REPO_ROOT
 
 # Tool -> how to get it on Debian, the machine kind of this project and of CI.
@@ -21,6 +21,7 @@ INSTALL_HINTS = {
     "kubectl": "a kubectl with kustomize (set KINDLAB_KUBECTL to one)",
     "promtool": "apt-get install -y prometheus",
     "prometheus": "apt-get install -y prometheus",
+    "amtool": "the pinned Alertmanager's build (Go on PATH) or KINDLAB_AMTOOL",
     "check-jsonschema": "pip install check-jsonschema (the `lint` extra)",
 }
 
@@ -43,6 +44,13 @@ def kubectl() -> str:
 def promtool() -> str:
     """promtool from KINDLAB_PROMTOOL (e.g. an upstream build) or else Debian's on PATH."""
     return _overridable("promtool", "KINDLAB_PROMTOOL")
+
+
+def amtool() -> str:
+    """KINDLAB_AMTOOL if set, else the pinned release's amtool, built with Alertmanager."""
+    if os.environ.get("KINDLAB_AMTOOL"):
+        return _overridable("amtool", "KINDLAB_AMTOOL")
+    return str(alertmanager_binary() / "amtool")
 
 
 def _overridable(tool: str, variable: str) -> str:

@@ -1,0 +1,94 @@
+"""The alert receiver (tools/alert-receiver) as Alertmanager and the drill use it, via HTTP."""
+
+from __future__ import annotations
+
+import signal
+import socket
+import subprocess
+import sys
+
+import pytest
+import requests
+
+from kindlab.receiverimage import RECEIVER_DIR
+from kindlab.wait import wait_for
+
+pytestmark = pytest.mark.unit
+
+NOTIFICATION = {
+    "version": "4",
+    "status": "firing",
+    "receiver": "kindlab-webhook",
+    "groupLabels": {"alertname": "KindlabHighErrorRatio"},
+    "alerts": [
+        {
+            "status": "firing",
+            "labels": {"alertname": "KindlabHighErrorRatio", "severity": "page"},
+            "annotations": {"runbook": "Look at the error ratio panel."},
+            "startsAt": "2026-01-01T00:00:00Z",
+        }
+    ],
+}
+
+
+@pytest.fixture
+def receiver():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    proc = subprocess.Popen(
+        [sys.executable, str(RECEIVER_DIR / "receiver.py")],
+        env={"PORT": str(port)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+
+    def up() -> tuple[bool, str]:
+        try:
+            return requests.get(f"{url}/healthz", timeout=1).ok, "answering"
+        except requests.ConnectionError:
+            return False, "not listening yet"
+
+    wait_for(up, "the receiver", timeout=20, interval=0.2)
+    yield url, proc
+    proc.kill()
+    proc.wait()
+
+
+def test_records_notifications_and_returns_them_oldest_first(receiver):
+    url, _ = receiver
+    assert requests.get(f"{url}/alerts", timeout=5).json() == {"received": 0, "notifications": []}
+    for status in ("firing", "resolved"):
+        sent = requests.post(f"{url}/alerts", json=NOTIFICATION | {"status": status}, timeout=5)
+        assert sent.status_code == 200
+    got = requests.get(f"{url}/alerts", timeout=5).json()
+    assert got["received"] == 2
+    assert [n["payload"]["status"] for n in got["notifications"]] == ["firing", "resolved"]
+    assert [n["seq"] for n in got["notifications"]] == [1, 2]
+    assert got["notifications"][0]["payload"]["alerts"] == NOTIFICATION["alerts"]
+
+
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        (b"{oops", "invalid JSON"),
+        (b"[]", "expected a JSON object"),
+        (b'{"version": "3", "alerts": []}', "expected webhook version '4'"),
+        (b'{"version": "4"}', "expected an 'alerts' list"),
+    ],
+)
+def test_refuses_what_is_not_a_webhook_notification(receiver, body, error):
+    url, _ = receiver
+    answer = requests.post(f"{url}/alerts", data=body, timeout=5)
+    assert answer.status_code == 400 and error in answer.json()["error"]
+    assert requests.get(f"{url}/alerts", timeout=5).json()["received"] == 0
+
+
+def test_logs_each_notification_and_exits_cleanly_on_sigterm(receiver):
+    url, proc = receiver
+    requests.post(f"{url}/alerts", json=NOTIFICATION, timeout=5)
+    proc.send_signal(signal.SIGTERM)
+    out, _ = proc.communicate(timeout=10)
+    assert proc.returncode == 0
+    assert '"event": "notification"' in out and "KindlabHighErrorRatio" in out
