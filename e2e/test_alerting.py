@@ -60,6 +60,8 @@ def test_alertmanager_ui_answers_on_the_host(endpoints):
     try:
         page = requests.get(f"{url}/", timeout=10)
     except requests.ConnectionError:
+        page = None
+    if page is None:
         pytest.fail(
             f"nothing answers at {url}: a cluster created before k8s/kind/cluster.yaml mapped "
             "port 9093 lacks it; recreate it (tox -e down, then tox -e up)",
