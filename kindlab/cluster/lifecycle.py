@@ -7,6 +7,7 @@ interrupted or broken cluster never poisons the next run.
 
 from __future__ import annotations
 
+import json
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -130,7 +131,26 @@ def ensure_ports_free(config: Path) -> None:
             )
 
 
-def _reusable(platform: ClusterPlatform, name: str) -> bool:
+def published_ports(port_bindings: dict | None) -> set[tuple[str, int]]:
+    """(address, host port) pairs from a container's `HostConfig.PortBindings`."""
+    return {
+        (binding.get("HostIp") or "0.0.0.0", int(binding["HostPort"]))
+        for bindings in (port_bindings or {}).values()
+        for binding in bindings or []
+    }
+
+
+def _unpublished_ports(node: str, config: Path) -> list[str]:
+    """Host ports the config maps that the node does not publish (kind maps them only when it
+    creates a node, so a cluster from an older config lacks the ports added since)."""
+    bindings = json.loads(
+        run(["docker", "inspect", "--format", "{{json .HostConfig.PortBindings}}", node])
+    )
+    published = published_ports(bindings)
+    return [f"{a}:{p}" for a, p in endpoints.mapped_host_ports(config) if (a, p) not in published]
+
+
+def _reusable(platform: ClusterPlatform, name: str, config: Path) -> bool:
     """An existing cluster is reused only if its node runs; its kubeconfig is re-exported.
 
     A host restart (or CI ending our processes) leaves the node container stopped or broken,
@@ -143,6 +163,12 @@ def _reusable(platform: ClusterPlatform, name: str) -> bool:
     probe = run(["docker", "inspect", "--format", "{{.State.Running}}", node])
     if probe.strip() != "true":
         say(f"cluster {name!r} exists but its node {node} is not running: recreating it")
+        run([platform.kind, "delete", "cluster", "--name", name])
+        return False
+    missing = _unpublished_ports(node, config)
+    if missing:
+        unmapped = ", ".join(missing)
+        say(f"cluster {name!r} does not publish {unmapped} (an older config): recreating it")
         run([platform.kind, "delete", "cluster", "--name", name])
         return False
     run(
@@ -239,7 +265,7 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
         kind_path=platform.kind,
         kubectl_path=platform.kubectl,
     )
-    reuse = _reusable(platform, name)
+    reuse = _reusable(platform, name, config)
     if not reuse:
         ensure_ports_free(config)
     verb = "Reusing" if reuse else "Creating"

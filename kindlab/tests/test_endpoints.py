@@ -4,7 +4,7 @@ import pytest
 import yaml
 
 from kindlab.cluster import endpoints
-from kindlab.cluster.lifecycle import PortTaken, ensure_ports_free
+from kindlab.cluster.lifecycle import PortTaken, ensure_ports_free, published_ports
 
 pytestmark = pytest.mark.unit
 
@@ -83,3 +83,13 @@ def test_mapped_ports_and_a_taken_port_is_named(tmp_path):
         with pytest.raises(PortTaken, match=f"127.0.0.1:{port} is taken"):
             ensure_ports_free(config)
     ensure_ports_free(config)
+
+
+def test_published_ports_from_docker_port_bindings():
+    bindings = {
+        "30080/tcp": [{"HostIp": "127.0.0.1", "HostPort": "8080"}],
+        "6443/tcp": [{"HostIp": "", "HostPort": "41234"}],
+        "30090/tcp": None,
+    }
+    assert published_ports(bindings) == {("127.0.0.1", 8080), ("0.0.0.0", 41234)}
+    assert published_ports(None) == set()
