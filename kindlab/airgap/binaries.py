@@ -256,3 +256,17 @@ def crictl_binary() -> Path:
         ldflags=(f"-X {stamp}.Version={version}",),
     )
     return build_module(build) / "crictl"
+
+
+def compose_binary() -> Path:
+    """The Docker Compose CLI plugin, stamped as its Makefile does (`docker compose version`)."""
+    version = pin("COMPOSE_VERSION")
+    build = ModuleBuild(
+        name="compose",
+        module="github.com/docker/compose/v5",
+        version=version,
+        packages=("github.com/docker/compose/v5/cmd",),
+        ldflags=(f"-X github.com/docker/compose/v5/internal.Version={version}",),
+    )
+    # `go build` names a binary after its package directory: upstream's main package is cmd/.
+    return build_module(build) / "cmd"
