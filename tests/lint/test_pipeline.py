@@ -748,8 +748,8 @@ BREAKAGES = {
     ),
     "variable tox would drop": (
         "tox",
-        lambda ci: ci["e2e"].setdefault("variables", {}).update(DOCKER_CONFIG="/tmp/docker"),
-        "sets DOCKER_CONFIG, but tox -e e2e does not pass it through",
+        lambda ci: ci["e2e"].setdefault("variables", {}).update(DOCKER_CONTEXT="remote"),
+        "sets DOCKER_CONTEXT, but tox -e e2e does not pass it through",
     ),
     "e2e builds instead of testing the pushed image": (
         "e2e",
