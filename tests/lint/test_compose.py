@@ -3,6 +3,7 @@
 Schema: the compose-spec JSON schema vendored in check-jsonschema (offline). Interpolation:
 every ${VAR} must come from versions/versions.env, the --env-file the README passes. Paths:
 Compose resolves every file's relative paths against the first file's directory, the repo root.
+The smoke tier runs the stack itself (tests/smoke/test_compose_stack.py).
 """
 
 import re

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from e2e.gates import require_docker
 from kindlab.airgap.dockerimages import image_labels
 from kindlab.compose import Compose, find_compose, user_docker_config
 from kindlab.progress import CommandError, say, step
@@ -43,7 +44,8 @@ REQUESTS_SENT = 40
 
 
 @pytest.fixture(scope="module")
-def compose(app_image) -> Compose:
+def compose() -> Compose:
+    require_docker("the compose stack")
     with step("Finding docker compose (the installed one, else kindlab's build)"):
         found = find_compose()
     say(f"docker compose {found.version} ({found.origin})")
