@@ -7,6 +7,7 @@ HEARTBEAT_SECONDS without a line says it is still running, with the elapsed time
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import threading
@@ -33,8 +34,14 @@ def send_to(stream: TextIO | None) -> None:
     _sink[0] = stream
 
 
+def tag() -> str:
+    """`[kindlab]`, or `[kindlab e2e]` inside a tox env: CI runs two tiers side by side."""
+    tier = os.environ.get("TOX_ENV_NAME")
+    return f"[kindlab {tier}]" if tier else "[kindlab]"
+
+
 def say(message: str) -> None:
-    echo(f"[kindlab] {message}")
+    echo(f"{tag()} {message}")
 
 
 def echo(line: str) -> None:
@@ -46,7 +53,7 @@ def passthrough(text: str) -> None:
     """Output as it comes; a heartbeat in mid-line starts on a line of its own."""
     with _lock:
         out = _sink[0] or sys.stderr
-        if _mid_line[0] and text.startswith("[kindlab]"):
+        if _mid_line[0] and text.startswith("[kindlab"):
             text = "\n" + text
         out.write(text)
         out.flush()

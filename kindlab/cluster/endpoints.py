@@ -8,12 +8,36 @@ kind publishes the API server and the mapped ports on the Docker host. On a lapt
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlparse
 
 import yaml
 
+from kindlab.errors import KindlabError
+
 LOOPBACK = "127.0.0.1"
+# Moves every host port the kind config maps, so a second cluster can run beside the first
+# (CI runs the labs tier on its own cluster while e2e runs).
+PORT_OFFSET_VARIABLE = "KINDLAB_PORT_OFFSET"
+MAX_PORT = 65535
+
+
+class BadPortOffset(KindlabError):
+    """KINDLAB_PORT_OFFSET is not a whole number that keeps every port valid."""
+
+
+def port_offset(environ: Mapping[str, str] = os.environ) -> int:
+    raw = environ.get(PORT_OFFSET_VARIABLE, "").strip()
+    if not raw:
+        return 0
+    try:
+        offset = int(raw)
+    except ValueError:
+        raise BadPortOffset(f"{PORT_OFFSET_VARIABLE}={raw!r} is not a whole number") from None
+    if not 0 <= offset <= MAX_PORT // 2:
+        raise BadPortOffset(f"{PORT_OFFSET_VARIABLE}={offset} is outside 0..{MAX_PORT // 2}")
+    return offset
 
 
 def docker_host_address(docker_host: str | None = None) -> str:
@@ -24,15 +48,19 @@ def docker_host_address(docker_host: str | None = None) -> str:
     return LOOPBACK
 
 
-def cluster_config_for(source: Path, address: str, workdir: Path) -> Path:
-    """The kind config, opened to the Docker host's interfaces when that host is remote."""
-    if address == LOOPBACK:
+def cluster_config_for(source: Path, address: str, workdir: Path, offset: int = 0) -> Path:
+    """The kind config, opened to the Docker host's interfaces when that host is remote, and
+    with its host ports moved by `offset`."""
+    if address == LOOPBACK and not offset:
         return source
     config = yaml.safe_load(source.read_text())
-    config.setdefault("networking", {})["apiServerAddress"] = "0.0.0.0"
+    if address != LOOPBACK:
+        config.setdefault("networking", {})["apiServerAddress"] = "0.0.0.0"
     for node in config.get("nodes", []):
         for mapping in node.get("extraPortMappings", []):
-            mapping["listenAddress"] = "0.0.0.0"
+            mapping["hostPort"] = int(mapping["hostPort"]) + offset
+            if address != LOOPBACK:
+                mapping["listenAddress"] = "0.0.0.0"
     target = workdir / "cluster.yaml"
     target.write_text(yaml.safe_dump(config, sort_keys=False))
     return target

@@ -240,7 +240,9 @@ def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) 
     if not kubeconfig.is_file():
         raise ClusterNotFound(f"cluster {name!r} runs, but its kubeconfig {kubeconfig} is missing")
     address = endpoints.docker_host_address()
-    config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, kubeconfig.parent)
+    config = endpoints.cluster_config_for(
+        CLUSTER_CONFIG, address, kubeconfig.parent, endpoints.port_offset()
+    )
     cluster = KindCluster(
         name,
         kubeconfig=kubeconfig,
@@ -257,7 +259,7 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
     address = endpoints.docker_host_address()
     workdir = kubeconfig_path(name).parent
     workdir.mkdir(parents=True, exist_ok=True)
-    config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, workdir)
+    config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, workdir, endpoints.port_offset())
     cluster = KindCluster(
         name,
         kubeconfig=kubeconfig_path(name),

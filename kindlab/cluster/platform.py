@@ -111,3 +111,19 @@ def _online_without_go() -> ClusterPlatform:
         node_image=pin("KIND_NODE_IMAGE"),
         preload_images=tuple(own_images()),
     )
+
+
+def main() -> int:
+    """`python -m kindlab.cluster.platform` (`tox -e platform`): have it all ready, once.
+
+    CI runs the e2e and labs tiers side by side; both would otherwise start the same cold
+    builds at the same moment.
+    """
+    found = resolve_platform()
+    mode = "air-gapped" if found.airgap else "online"
+    say(f"cluster platform ready ({mode}): node image {found.node_image}, kind {found.kind}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

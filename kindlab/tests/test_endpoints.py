@@ -43,6 +43,31 @@ def test_remote_docker_host_opens_ports_and_api(tmp_path):
     assert opened["nodes"][0]["extraPortMappings"][0]["listenAddress"] == "0.0.0.0"
 
 
+def test_port_offset_moves_every_host_port_and_nothing_else(tmp_path):
+    source = tmp_path / "cluster.yaml"
+    source.write_text(yaml.safe_dump(CLUSTER))
+    moved = yaml.safe_load(
+        endpoints.cluster_config_for(source, "127.0.0.1", tmp_path, 10000).read_text()
+    )
+    mapping = moved["nodes"][0]["extraPortMappings"][0]
+    assert mapping == {"containerPort": 30080, "hostPort": 18080, "listenAddress": "127.0.0.1"}
+    assert "networking" not in moved
+
+
+@pytest.mark.parametrize(("value", "expected"), [(None, 0), ("", 0), ("10000", 10000), (" 7 ", 7)])
+def test_port_offset_from_the_environment(value, expected):
+    environ = {} if value is None else {endpoints.PORT_OFFSET_VARIABLE: value}
+    assert endpoints.port_offset(environ) == expected
+
+
+@pytest.mark.parametrize(
+    ("value", "message"), [("ten", "not a whole number"), ("-1", "outside"), ("40000", "outside")]
+)
+def test_bad_port_offset_is_a_clear_error(value, message):
+    with pytest.raises(endpoints.BadPortOffset, match=message):
+        endpoints.port_offset({endpoints.PORT_OFFSET_VARIABLE: value})
+
+
 def test_kubeconfig_points_at_the_docker_host(tmp_path):
     kubeconfig = tmp_path / "kubeconfig"
     kubeconfig.write_text(
