@@ -18,8 +18,11 @@ from __future__ import annotations
 import argparse
 import os
 import shutil
+import tempfile
 import time
 from pathlib import Path
+
+import yaml
 
 from kindlab.airgap.base_images import python_base_image
 from kindlab.airgap.cluster_images import control_plane_images
@@ -38,7 +41,6 @@ from kindlab.versions import REPO_ROOT, pin
 MERGE_REQUEST = ["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]
 MERGE_REQUEST += ["--unset-variable", "CI_COMMIT_BRANCH"]
 JOB_CACHE = "/kindlab-cache"
-JOB_CA_BUNDLE = "/kindlab-ci/ca-bundle.pem"
 HOST_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt",)
 
 
@@ -54,30 +56,48 @@ def ca_bundle() -> Path | None:
     return None
 
 
-def airgap_store_images() -> list[str]:
-    """What the build and e2e jobs would pull: the app's base and the air-gapped cluster."""
-    return [
-        pin("PYTHON_IMAGE"),
-        debian_image(),
-        python_base_image(),
-        *control_plane_images(),
-        node_image(),
-        *airgap_images(),
-    ]
+def dind_job_images() -> dict[str, list[str]]:
+    """What each job with a dind service would pull (.gitlab-ci.yml's build and e2e jobs).
+
+    build: the app's base image. e2e: everything the air-gapped cluster build makes, which the
+    fixtures look up (by ID and build key) before they would build it.
+    """
+    return {
+        "build": [pin("PYTHON_IMAGE")],
+        "e2e": [
+            debian_image(),
+            python_base_image(),
+            *control_plane_images(),
+            node_image(),
+            *airgap_images(),
+        ],
+    }
 
 
-def gitlab_ci_local_args(reg: registry.Registry, airgap: bool) -> list[str]:
-    args = [*MERGE_REQUEST, "--privileged", "--helper-image", standins.HELPER_IMAGE]
+def write_variables(path: Path, reg: registry.Registry) -> Path:
+    """Project CI/CD variables, as GitLab's settings would hold them (kept out of argv and logs).
+
+    CA_BUNDLE is a File variable, as .gitlab-ci.yml expects: gitlab-ci-local makes a value that
+    is a path into a file variable with that file's content.
+    """
+    variables: dict[str, str] = dict(reg.variables())
+    bundle = ca_bundle()
+    if bundle is not None:
+        variables["CA_BUNDLE"] = str(bundle)
+    path.touch(mode=0o600)
+    path.write_text(yaml.safe_dump(variables))
+    return path
+
+
+def gitlab_ci_local_args(variables_file: Path, airgap: bool) -> list[str]:
+    args = [*MERGE_REQUEST, "--variables-file", str(variables_file)]
+    args += ["--privileged", "--helper-image", standins.HELPER_IMAGE]
     args += ["--network", registry.NETWORK, "--timestamps", "--no-color"]
     args += ["--volume", "%gcl-cert%:/certs/client"]
     args += ["--volume", f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro"]
-    for name, value in reg.variables().items():
-        args += ["--variable", f"{name}={value}"]
-    bundle = ca_bundle()
-    if bundle is not None:
-        args += ["--volume", f"{bundle}:{JOB_CA_BUNDLE}:ro", "--variable", f"CA_BUNDLE={JOB_CA_BUNDLE}"]
     if airgap:
-        args += ["--volume", f"{dindstore.VOLUME}:/var/lib/docker"]
+        args += ["--volume", f"{dindstore.VOLUME}:{dindstore.STORE}"]
+        args += ["--variable", f"KINDLAB_DIND_STORE={dindstore.STORE}"]
         args += ["--volume", f"{cache_root()}:{JOB_CACHE}:ro"]
         args += ["--variable", f"KINDLAB_CACHE={JOB_CACHE}", "--variable", "KINDLAB_AIRGAP=1"]
     return args
@@ -105,10 +125,15 @@ def run_pipeline(extra: list[str], airgap: bool | None) -> None:
     reg = registry.start_registry()
     if airgap:
         with step("Image store of the dind services (air-gapped: they cannot pull)"):
-            dindstore.seed_dind_store(standins.dind_image_ref(), airgap_store_images())
-    with step("gitlab-ci-local: the merge-request pipeline of .gitlab-ci.yml"):
+            for job, images in dind_job_images().items():
+                dindstore.seed_dind_store(standins.dind_image_ref(), job, images)
+    with (
+        tempfile.TemporaryDirectory(prefix="kindlab-pipeline-") as tmp,
+        step("gitlab-ci-local: the merge-request pipeline of .gitlab-ci.yml"),
+    ):
+        variables = write_variables(Path(tmp) / "variables.yml", reg)
         run(
-            [*command, *gitlab_ci_local_args(reg, airgap), *extra],
+            [*command, *gitlab_ci_local_args(variables, airgap), *extra],
             cwd=REPO_ROOT,
             quiet=False,
             tail_lines=60,

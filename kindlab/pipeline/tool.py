@@ -42,10 +42,14 @@ def gitlab_ci_local() -> list[str]:
 
 def _install(prefix: Path) -> None:
     if platform.machine() not in {"x86_64", "amd64"}:
-        raise ToolUnavailable(f"{NODE_PACKAGE} is a Node build for x86_64, not {platform.machine()}")
+        raise ToolUnavailable(
+            f"{NODE_PACKAGE} is a Node build for x86_64, not {platform.machine()}"
+        )
     npm = shutil.which("npm")
     if npm is None:
-        raise ToolUnavailable("npm is needed to install gitlab-ci-local (Debian: apt-get install npm)")
+        raise ToolUnavailable(
+            "npm is needed to install gitlab-ci-local (Debian: apt-get install npm)"
+        )
     packages = [
         f"gitlab-ci-local@{pin('GITLAB_CI_LOCAL_VERSION')}",
         f"{NODE_PACKAGE}@{pin('NODE_RUNTIME_VERSION')}",

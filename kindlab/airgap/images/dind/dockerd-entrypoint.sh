@@ -83,6 +83,13 @@ else
   set -- --host=tcp://0.0.0.0:2375 "$@"
 fi
 
+# A runner-provided image store (tox -e pipeline, air-gapped): one data root per job name on a
+# shared volume, so the dind services of a pipeline's jobs, alive at the same time, never share.
+if [ -n "${KINDLAB_DIND_STORE:-}" ] && [ -n "${CI_JOB_NAME:-}" ]; then
+  say "image store $KINDLAB_DIND_STORE/$CI_JOB_NAME"
+  set -- --data-root="$KINDLAB_DIND_STORE/$CI_JOB_NAME" "$@"
+fi
+
 nest_cgroup_v2
 # shellcheck disable=SC2046  # the runtime flags are words on purpose
 exec dockerd --host=unix:///var/run/docker.sock $(runtime_args) "$@"
