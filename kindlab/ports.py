@@ -9,6 +9,7 @@ listener (or another bound socket) counts, named by its container or process.
 from __future__ import annotations
 
 import os
+import shutil
 import socket
 import subprocess
 from pathlib import Path
@@ -83,6 +84,9 @@ def _listening_inodes(port: int) -> set[str]:
 
 
 def _containers_publishing(port: int) -> list[str]:
+    # Without a docker client (the unit job's Python image) no container can be publishing.
+    if shutil.which("docker") is None:
+        return []
     listing = subprocess.run(
         ["docker", "ps", "--filter", f"publish={port}", "--format", "{{.Names}}"],
         capture_output=True,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from kindlab.airgap.cluster_images import debian_based_image
-from kindlab.airgap.dockerimages import image_labels, pull
+from kindlab.airgap.dockerimages import STAND_IN_LABEL, image_labels, pull
 from kindlab.progress import say
 from kindlab.versions import pin
 
@@ -11,7 +11,9 @@ from kindlab.versions import pin
 def python_base_image() -> str:
     """A reference usable as the Dockerfile's BASE_IMAGE, preferring the pinned upstream."""
     upstream = pin("PYTHON_IMAGE")
-    if image_labels(upstream) is not None or pull(upstream):
+    labels = image_labels(upstream)
+    # A pipeline stand-in under the upstream name (kindlab.pipeline) is not the upstream image.
+    if (labels is not None and STAND_IN_LABEL not in labels) or pull(upstream):
         return upstream
     say(f"{upstream} cannot be pulled here: using Debian's Python 3 on our debootstrapped base")
     return debian_based_image(f"kindlab/python3:{pin('DEBIAN_SUITE')}", "python", {}, {})

@@ -15,6 +15,8 @@ from pathlib import Path
 from kindlab.progress import run
 
 KEY_LABEL = "org.kindlab.build-key"
+# Set on images that take an upstream reference without being that image (kindlab.pipeline).
+STAND_IN_LABEL = "org.kindlab.stand-in"
 
 
 def image_labels(ref: str) -> dict[str, str] | None:

@@ -56,7 +56,7 @@ KEYWORDS = {
 }
 # Tools only the pipeline uses: pinned in .gitlab-ci.yml itself. Any other literal *_IMAGE or
 # *_VERSION there must be a copy of versions/versions.env.
-PIPELINE_ONLY_PINS = {"DOCKER_IMAGE", "KUSTOMIZE_VERSION"}
+PIPELINE_ONLY_PINS = {"KUSTOMIZE_VERSION"}
 # What the docker client (and so kind and the fixtures) reads from the environment: a job that
 # sets one of these for a tox env needs tox to pass it through.
 DOCKER_CLIENT_VARIABLES = {

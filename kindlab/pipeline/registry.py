@@ -1,0 +1,104 @@
+"""A container registry playing the pipeline's $CI_REGISTRY: the build job pushes, e2e pulls.
+
+GitLab gives every pipeline a registry and its credentials; gitlab-ci-local does not (its own
+`--registry` needs four more upstream images). This one is the registry of
+github.com/distribution/distribution/v3, built from its pinned Go module, on our Debian base,
+run on the host as a container on its own Docker network. Nothing is published on a host port:
+job containers and their dind services join the network (gitlab-ci-local --network) and reach it
+by name. It serves TLS with a self-signed certificate, which it publishes in the Docker
+`certs.d` layout on a volume; mounted at /etc/docker/certs.d, that is how the dind engines trust
+it (TLS rather than `--insecure-registry`, which would need the pipeline to change the service's
+command for every user). Users and passwords come from htpasswd: one user, fresh password each
+start, handed to the jobs as $CI_REGISTRY_USER and $CI_REGISTRY_PASSWORD.
+"""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+from dataclasses import dataclass
+
+from kindlab.airgap.cluster_images import debian_based_image
+from kindlab.gobuild import ModuleBuild, build_module
+from kindlab.progress import run, step
+from kindlab.versions import pin
+from kindlab.wait import wait_for
+
+MODULE = "github.com/distribution/distribution/v3"
+HOST = "registry.kindlab.test"
+USER = "gitlab-ci-token"  # what GitLab calls the job's registry user
+NETWORK = "kindlab-pipeline"
+CONTAINER = "kindlab-pipeline-registry"
+CERTS_VOLUME = "kindlab-pipeline-registry-certs"
+DATA_VOLUME = "kindlab-pipeline-registry-data"
+READY_SECONDS = 60
+
+
+@dataclass(frozen=True)
+class Registry:
+    host: str
+    user: str
+    password: str
+
+    def variables(self) -> dict[str, str]:
+        """What GitLab predefines for a job about its project's registry."""
+        return {
+            "CI_REGISTRY": self.host,
+            "CI_REGISTRY_USER": self.user,
+            "CI_REGISTRY_PASSWORD": self.password,
+        }
+
+
+def registry_image() -> str:
+    version = pin("DISTRIBUTION_VERSION")
+    build = ModuleBuild(
+        name="registry",
+        module=MODULE,
+        version=version,
+        packages=(f"{MODULE}/cmd/registry",),
+        ldflags=(
+            f"-X {MODULE}/version.version={version}",
+            f"-X {MODULE}/version.revision={{commit}}",
+        ),
+    )
+    binary = build_module(build) / "registry"
+    return debian_based_image(f"kindlab/registry:{version}", "registry", {"registry": binary}, {})
+
+
+def start_registry() -> Registry:
+    """(Re)start the registry container; images pushed earlier stay (a named data volume)."""
+    image = registry_image()
+    _ensure("network", NETWORK)
+    _ensure("volume", CERTS_VOLUME)
+    _ensure("volume", DATA_VOLUME)
+    registry = Registry(HOST, USER, secrets.token_urlsafe(24))
+    subprocess.run(["docker", "rm", "-f", CONTAINER], check=False, capture_output=True)
+    with step(f"Starting the pipeline's registry {HOST} ({image})"):
+        run(
+            [
+                "docker", "run", "-d", "--name", CONTAINER, "--restart", "unless-stopped",
+                "--network", NETWORK, "--network-alias", HOST,
+                "--volume", f"{CERTS_VOLUME}:/certs.d",
+                "--volume", f"{DATA_VOLUME}:/var/lib/registry",
+                "--env", f"REGISTRY_HOST={HOST}",
+                "--env", f"REGISTRY_USER={registry.user}",
+                "--env", f"REGISTRY_PASSWORD={registry.password}",
+                image,
+            ]
+        )  # fmt: skip
+        wait_for(_serving, f"registry {HOST}", READY_SECONDS)
+    return registry
+
+
+def _serving() -> tuple[bool, str]:
+    logs = subprocess.run(
+        ["docker", "logs", "--tail", "20", CONTAINER], check=False, capture_output=True, text=True
+    )
+    output = (logs.stdout + logs.stderr).strip()
+    return "listening on" in output, output.splitlines()[-1] if output else "no output yet"
+
+
+def _ensure(kind: str, name: str) -> None:
+    exists = subprocess.run(["docker", kind, "inspect", name], check=False, capture_output=True)
+    if exists.returncode != 0:
+        run(["docker", kind, "create", name])

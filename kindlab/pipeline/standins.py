@@ -1,0 +1,68 @@
+"""Stand-ins for the images the pipeline names, where no registry can give us the real ones.
+
+gitlab-ci-local pulls only images missing locally. Where a pull fails (no registry reachable),
+an image built from Debian packages on our debootstrapped base is tagged with the very reference
+the pipeline names, so `.gitlab-ci.yml` runs as written. Each carries the label STAND_IN_LABEL
+saying what it stands in for; a real upstream image present locally is always preferred.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from kindlab.airgap.cluster_images import debian_based_image
+from kindlab.airgap.dockerimages import STAND_IN_LABEL, image_labels, pull
+from kindlab.gobuild import build_local_tool
+from kindlab.progress import say
+from kindlab.versions import pin
+
+# gitlab-ci-local's default --helper-image (4.75.x): it chowns and copies the job's volumes.
+HELPER_IMAGE = "docker.io/firecow/gitlab-ci-local-util:latest"
+
+
+@dataclass(frozen=True)
+class StandIn:
+    """An image reference the pipeline uses and the recipe (images/<recipe>) standing in for it."""
+
+    ref: str
+    recipe: str
+    files: Callable[[], dict[str, Path]] = field(default=dict)
+
+
+def dind_image_ref() -> str:
+    """The dind service of .gitlab-ci.yml: `${DOCKER_IMAGE}-dind`."""
+    return f"{pin('DOCKER_IMAGE')}-dind"
+
+
+def stand_ins() -> tuple[StandIn, ...]:
+    return (
+        StandIn(pin("PYTHON_IMAGE"), "ci-python"),
+        StandIn(pin("DOCKER_IMAGE"), "docker-cli"),
+        StandIn(
+            dind_image_ref(),
+            "dind",
+            lambda: {"runc-capfix": build_local_tool("runc-capfix")},
+        ),
+        StandIn(HELPER_IMAGE, "gcl-helper"),
+    )
+
+
+def ensure_image(stand_in: StandIn) -> bool:
+    """Make `stand_in.ref` present locally; True when it is our stand-in, False when upstream."""
+    labels = image_labels(stand_in.ref)
+    if labels is not None and STAND_IN_LABEL not in labels:
+        return False
+    if labels is None and pull(stand_in.ref):
+        say(f"{stand_in.ref}: pulled from its registry")
+        return False
+    if labels is None:
+        say(f"{stand_in.ref} cannot be pulled here: building its stand-in ({stand_in.recipe})")
+    debian_based_image(stand_in.ref, stand_in.recipe, stand_in.files(), {"UPSTREAM": stand_in.ref})
+    return True
+
+
+def ensure_images() -> dict[str, bool]:
+    """Every image the pipeline and gitlab-ci-local use: reference -> is it a stand-in."""
+    return {s.ref: ensure_image(s) for s in stand_ins()}
