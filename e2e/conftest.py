@@ -12,14 +12,18 @@ from urllib.parse import urlsplit
 import pytest
 
 from e2e.gates import require_browser
-from kindlab.browser import CHROMIUM, Browser, chromium
+from kindlab.browser import CHROMIUM, Browser, chromium, clear_screenshots
 from kindlab.cluster.addons import Endpoints
 
 
 @pytest.fixture(scope="session")
 def browser(endpoints: Endpoints) -> Iterator[Browser]:
-    """One headless Chromium for the session; the ingress host resolves to Traefik inside it."""
+    """One headless Chromium for the session; the ingress host resolves to Traefik inside it.
+
+    Screenshots of an earlier run go first, so reports/ shows this run's pages only.
+    """
     require_browser(CHROMIUM)
+    clear_screenshots()
     traefik = urlsplit(endpoints.ingress).hostname or "127.0.0.1"
     with chromium(hosts={endpoints.ingress_host: traefik}) as opened:
         yield opened

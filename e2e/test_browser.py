@@ -88,7 +88,7 @@ def test_prometheus_ui_runs_a_query(browser, endpoints, deployed_app):
     page.locator(".cm-content").first.click()
     page.keyboard.type(PROMETHEUS_QUERY)
     page.keyboard.press("Escape")  # closes the autocompletion list
-    page.get_by_role("button", name="Execute").click()
+    page.get_by_role("button", name="Execute", exact=True).click()
     browser.text(page, "table", shot="prometheus-query", contains="kindlab-app")
     browser.screenshot(page, "prometheus-query-up")
     page.close()

@@ -39,6 +39,7 @@ CHROMIUM_FLAGS = (
     "--no-proxy-server",  # only local pages are opened: never through a proxy
 )
 SCREENSHOTS = REPO_ROOT / "reports"
+SCREENSHOT_PREFIX = "browser-"
 DEFAULT_TIMEOUT = 10.0
 EXCERPT_CHARS = 300
 
@@ -94,7 +95,7 @@ class Browser:
 
     def screenshot(self, page: Page, name: str) -> Path:
         """The whole page as reports/browser-<name>.png."""
-        path = self.screenshots / f"browser-{name}.png"
+        path = self.screenshots / f"{SCREENSHOT_PREFIX}{name}.png"
         path.parent.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(path), full_page=True)
         return path
@@ -102,6 +103,12 @@ class Browser:
     def fail(self, page: Page, shot: str, message: str) -> NoReturn:
         path = self.screenshot(page, f"{shot}-failed")
         raise BrowserCheckFailed(f"{message} (screenshot: {path})")
+
+
+def clear_screenshots(directory: Path = SCREENSHOTS) -> None:
+    """Remove an earlier run's screenshots, so the folder shows one run's pages only."""
+    for earlier in directory.glob(f"{SCREENSHOT_PREFIX}*.png"):
+        earlier.unlink()
 
 
 def excerpt(page: Page) -> str:
