@@ -19,6 +19,7 @@ from kindlab.cluster.names import (
     APP_SELECTOR,
     APP_TAG,
 )
+from kindlab.cluster.pods import runs_older_build
 from kindlab.ingress import IngressClient
 from kindlab.progress import say, step
 from kindlab.versions import REPO_ROOT
@@ -53,13 +54,7 @@ def replace_stale_pods(cluster: Cluster, image: str) -> None:
     """
     digests = cluster.image_digests(image)
     pods = health.live_app_pods(cluster.kube)
-    stale = [
-        pod.metadata.name
-        for pod in pods
-        for status in pod.status.container_statuses or []
-        if status.name == APP_CONTAINER
-        and status.image_id.rpartition("@")[2] != digests.get(pod.spec.node_name)
-    ]
+    stale = [p.metadata.name for p in pods if runs_older_build(p, APP_CONTAINER, digests)]
     if not stale:
         return
     say(f"  {len(stale)} app pods run an older build of {image}: replacing them")
