@@ -27,9 +27,11 @@ def app_url(endpoints, path: str = "/") -> str:
     return f"http://{endpoints.ingress_host}:{port}{path}"
 
 
-def landing_facts(browser: Browser, page, shot: str) -> dict[str, str]:
+def landing_facts(browser: Browser, page, shot: str, timeout: float = 10) -> dict[str, str]:
     """Release and pod as the rendered page shows them (not as an API answers them)."""
-    return {key: browser.text(page, f"#{key}", shot=shot) for key in ("version", "pod")}
+    return {
+        key: browser.text(page, f"#{key}", shot=shot, timeout=timeout) for key in ("version", "pod")
+    }
 
 
 def test_landing_page_names_release_and_pod(browser, endpoints, app_images, deployed_app):
@@ -55,7 +57,7 @@ def test_landing_page_shows_new_pods_during_a_scale_out(
     appops.scale(kube, len(before) + EXTRA_PODS)
     seen: list[str] = [landing_facts(browser, page, "app-scale-out")["pod"]]
     while time.monotonic() - started < WATCH_SECONDS and not set(seen) - before:
-        page.wait_for_event("load", timeout=RELOAD_TIMEOUT_SECONDS * 1000)
+        browser.next_load(page, shot="app-scale-out", timeout=RELOAD_TIMEOUT_SECONDS)
         seen.append(landing_facts(browser, page, "app-scale-out")["pod"])
     new = sorted(set(seen) - before)
     browser.screenshot(page, "app-scale-out-new-pod")
@@ -70,11 +72,14 @@ def test_landing_page_shows_new_pods_during_a_scale_out(
     assert new, f"no new pod appeared in {WATCH_SECONDS}s of reloads; pods shown: {set(seen)}"
 
 
-def test_page_check_fails_on_a_page_without_release_and_pod(browser, endpoints, deployed_app):
-    """Negative control: /health answers 200 but is not the page; the check must say so."""
+def test_page_checks_fail_on_a_page_that_is_not_the_landing_page(browser, endpoints, deployed_app):
+    """Negative controls: /health answers 200 but shows neither release nor pod, and does not
+    reload itself; both checks must say so."""
     page = browser.open(app_url(endpoints, "/health"), shot="negative-control-health")
     with pytest.raises(BrowserCheckFailed, match=r"shows no '#version'.*healthy"):
-        browser.text(page, "#version", shot="negative-control-health", timeout=3)
+        landing_facts(browser, page, "negative-control-health", timeout=3)
+    with pytest.raises(BrowserCheckFailed, match=r"did not reload itself within 5s"):
+        browser.next_load(page, shot="negative-control-health", timeout=5)
     page.close()
 
 

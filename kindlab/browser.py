@@ -93,6 +93,18 @@ class Browser:
                 f"({_first_line(exc)}); the page shows: {excerpt(page)!r}",
             )
 
+    def next_load(self, page: Page, *, shot: str, timeout: float = DEFAULT_TIMEOUT) -> None:
+        """Wait for the page to load again by itself (a meta refresh, a script's reload)."""
+        try:
+            page.wait_for_event("load", timeout=timeout * 1000)
+        except Error as exc:
+            self.fail(
+                page,
+                shot,
+                f"{page.url} did not reload itself within {timeout:.0f}s "
+                f"({_first_line(exc)}); the page shows: {excerpt(page)!r}",
+            )
+
     def screenshot(self, page: Page, name: str) -> Path:
         """The whole page as reports/browser-<name>.png."""
         path = self.screenshots / f"{SCREENSHOT_PREFIX}{name}.png"
