@@ -11,6 +11,7 @@ from app.metrics import init_metrics
 from app.requestctx import init_request_context
 from app.routes.api import api
 from app.routes.faultapi import fault_api
+from app.routes.landing import landing
 from app.routes.probes import probes
 from app.runtime import Runtime
 from app.settings import Settings
@@ -29,6 +30,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     ).attach(app)
     init_request_context(app)
     init_error_handlers(app)
+    app.register_blueprint(landing)
     app.register_blueprint(probes)
     app.register_blueprint(api)
     if settings.enable_faults:

@@ -9,11 +9,19 @@ from __future__ import annotations
 from kindlab import appimage
 from kindlab.cluster import health, waits
 from kindlab.cluster.apply import apply_objects, render, replace_objects
-from kindlab.cluster.kube import Kube
+from kindlab.cluster.kube import Kube, or_none
 from kindlab.cluster.lifecycle import Cluster
-from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_TAG
+from kindlab.cluster.names import (
+    APP_CONTAINER,
+    APP_NAME,
+    APP_NAMESPACE,
+    APP_REPOSITORY,
+    APP_SELECTOR,
+    APP_TAG,
+)
+from kindlab.cluster.pods import runs_older_build
 from kindlab.ingress import IngressClient
-from kindlab.progress import step
+from kindlab.progress import say, step
 from kindlab.versions import REPO_ROOT
 
 APP_OVERLAY = REPO_ROOT / "k8s" / "overlays" / "kind"
@@ -33,6 +41,30 @@ def deploy_app(cluster: Cluster, image: str) -> None:
     with step("Deploying the app (k8s/overlays/kind)"):
         apply_app_overlay(cluster.kube)
         wait_rolled_out(cluster.kube)
+        replace_stale_pods(cluster, image)
+
+
+def replace_stale_pods(cluster: Cluster, image: str) -> None:
+    """Replace app pods still running an older build of `image` by pods of the build now in
+    the node (deleted, their ReplicaSet starts them again), and wait until those are Ready.
+
+    A rebuilt image keeps its tag (kindlab/app:local), so loading it changes nothing in the
+    Deployment and nothing rolls: on a reused cluster the pods would go on serving the build
+    they started with, and a test would check old code.
+    """
+    digests = cluster.image_digests(image)
+    pods = health.live_app_pods(cluster.kube)
+    stale = [p.metadata.name for p in pods if runs_older_build(p, APP_CONTAINER, digests)]
+    if not stale:
+        return
+    say(f"  {len(stale)} app pods run an older build of {image}: replacing them")
+    for name in stale:
+        or_none(cluster.kube.core.delete_namespaced_pod, name, APP_NAMESPACE)
+    waits.wait_for(
+        waits.pods_ready(cluster.kube, APP_NAMESPACE, APP_SELECTOR, len(pods)),
+        "the replacement pods to be Ready",
+        waits.ROLLOUT_TIMEOUT,
+    )
 
 
 def wait_rolled_out(kube: Kube, timeout: float = waits.ROLLOUT_TIMEOUT) -> str:

@@ -76,6 +76,19 @@ class Cluster:
         listing = run([self.platform.kind, "get", "nodes", "--name", self.name])
         return [line.strip() for line in listing.splitlines() if line.strip()]
 
+    def image_digests(self, ref: str) -> dict[str, str | None]:
+        """Node -> the manifest digest containerd holds under `ref` (None: not there): what a
+        container started from `ref` on that node now runs, as its pod's status reports it."""
+        found: dict[str, str | None] = {}
+        for node in self.nodes():
+            listing = run(
+                ["docker", "exec", node, "ctr", "-n", "k8s.io", "images", "ls",
+                 f"name=={containerd_name(ref)}"]
+            )  # fmt: skip
+            rows = [line.split() for line in listing.splitlines()[1:] if line.strip()]
+            found[node] = rows[0][2] if rows else None
+        return found
+
     def has_image(self, ref: str) -> bool:
         """Whether containerd on every node holds `ref`, which is what `kind load` puts there.
 

@@ -1,10 +1,12 @@
-"""What a pod's status says (Ready or not, why it will not become Ready by itself), and which
-pods belong to a Deployment's current revision.
+"""What a pod's status says (Ready or not, why it will not become Ready by itself, which build
+it runs), and which pods belong to a Deployment's current revision.
 
 Rollout waits, the e2e suite and the lab verdicts all read pods the same way from here.
 """
 
 from __future__ import annotations
+
+from collections.abc import Mapping
 
 from kubernetes.client import V1Deployment, V1Pod, V1ReplicaSet
 
@@ -24,6 +26,19 @@ STUCK_REASONS = frozenset(
         "InvalidImageName",
     }
 )
+
+
+def runs_older_build(pod: V1Pod, container: str, digests: Mapping[str, str | None]) -> bool:
+    """Whether `container` runs another build than its node now holds under the same tag.
+
+    `digests` maps node -> manifest digest of the tag there (Cluster.image_digests); a pod's
+    status names the digest it started from after the `@` of its imageID.
+    """
+    node = pod.spec.node_name if pod.spec else None
+    return any(
+        status.name == container and status.image_id.rpartition("@")[2] != digests.get(node)
+        for status in (pod.status.container_statuses if pod.status else None) or []
+    )
 
 
 def is_ready(pod: V1Pod) -> bool:
