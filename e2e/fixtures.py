@@ -20,6 +20,7 @@ import pytest
 from e2e.gates import require_docker
 from e2e.report import RunReport
 from kindlab.airgap.dockerimages import image_labels, pull
+from kindlab.charts import write_html
 from kindlab.cluster import appops, diagnostics
 from kindlab.cluster.addons import Endpoints
 from kindlab.cluster.bringup import BringUp
@@ -74,7 +75,10 @@ def run_report_path() -> Path:
 def run_report(run_report_path: Path) -> Iterator[RunReport]:
     report = RunReport(run_report_path)
     yield report
-    say(f"report of measured figures: {report.write({'pins': pins()})}")
+    written = report.write({"pins": pins()})
+    say(f"report of measured figures: {written}")
+    if report.has_traffic():
+        say(f"traffic charts: {write_html(written)}")
 
 
 @pytest.fixture(scope="session")

@@ -8,6 +8,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from kindlab.traffic import TrafficReport
+
 
 class RunReport:
     def __init__(self, path: Path) -> None:
@@ -16,6 +18,17 @@ class RunReport:
 
     def record(self, scenario: str, **figures: Any) -> None:
         self.figures.setdefault(scenario, {}).update(figures)
+
+    def record_traffic(self, scenario: str, traffic: TrafficReport, **figures: Any) -> None:
+        """The traffic's summary and its second-by-second series (what the HTML report charts)."""
+        self.record(
+            scenario,
+            traffic={"summary": traffic.summary(), "per_second": traffic.per_second()},
+            **figures,
+        )
+
+    def has_traffic(self) -> bool:
+        return any("traffic" in figures for figures in self.figures.values())
 
     def write(self, context: dict[str, Any]) -> Path:
         document = {

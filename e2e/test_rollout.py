@@ -10,16 +10,16 @@ import time
 
 import pytest
 
+from e2e.load import MIN_RATE, ROLLOUT_REQUESTS, production_load
 from kindlab.cluster import appops, waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-from kindlab.traffic import traffic
 
 pytestmark = pytest.mark.e2e
 
-RATE = 25.0
-MIN_RATE = 20.0
 AFTER_ROLLOUT_SAMPLE = 30
 REPLICAS = 3
+# The old release alone first, so the charts show the change against a baseline.
+BASELINE_SECONDS = 3
 
 
 def _versions_after_rollout(kube, ingress, version: str) -> set[str]:
@@ -28,15 +28,24 @@ def _versions_after_rollout(kube, ingress, version: str) -> set[str]:
     return {ingress.get("/version").headers["X-App-Version"] for _ in range(AFTER_ROLLOUT_SAMPLE)}
 
 
-def _roll(kube, ingress, action) -> tuple[dict, float]:
+def _roll(kube, ingress, action, min_requests: int = ROLLOUT_REQUESTS) -> tuple[dict, float]:
     """Traffic from before the change until the last old pod has exited, not just until the
     Deployment reports complete: old pods drain and stop after that."""
-    started = time.monotonic()
-    with traffic(ingress, rate=RATE) as report:
+    with production_load(kube, ingress, min_requests=min_requests) as report:
+        time.sleep(BASELINE_SECONDS)
+        started = time.monotonic()
         action()
         appops.wait_rolled_out(kube)
         waits.wait_for(appops.settled(kube, REPLICAS), "old pods to exit", timeout=180)
-    return report, time.monotonic() - started
+        seconds = time.monotonic() - started
+    return report, seconds
+
+
+def _assert_clean_rollout(report, old: str, new: str) -> None:
+    assert report.failed == [], report.summary()
+    assert report.sent >= ROLLOUT_REQUESTS, report.summary()
+    assert report.rate() >= MIN_RATE, report.summary()
+    assert {old, new} <= set(report.versions()), "both releases must answer during the rollout"
 
 
 def test_rolling_update_and_undo_drop_no_request(restore_app, ingress, app_images, run_report):
@@ -44,22 +53,30 @@ def test_rolling_update_and_undo_drop_no_request(restore_app, ingress, app_image
     old, new = (ref.rsplit(":", 1)[1] for ref in (app_images["v1"], app_images["v2"]))
 
     update, seconds = _roll(kube, ingress, lambda: appops.set_release(kube, app_images["v2"], new))
-    run_report.record("rolling_update", rollout_seconds=round(seconds, 1), **update.summary())
-    assert update.failed == [], update.summary()
-    assert update.rate() >= MIN_RATE, update.summary()
-    assert {old, new} <= set(update.versions()), "both releases must answer during the rollout"
+    run_report.record_traffic(
+        "rolling_update",
+        update,
+        rollout_seconds=round(seconds, 1),
+        both_releases_serving=update.serving_window(old, new),
+    )
+    _assert_clean_rollout(update, old, new)
     assert _versions_after_rollout(kube, ingress, new) == {new}
 
     undo, seconds = _roll(kube, ingress, lambda: appops.rollout_undo(kube))
-    run_report.record("rollout_undo", rollout_seconds=round(seconds, 1), **undo.summary())
-    assert undo.failed == [], undo.summary()
+    run_report.record_traffic(
+        "rollout_undo",
+        undo,
+        rollout_seconds=round(seconds, 1),
+        both_releases_serving=undo.serving_window(new, old),
+    )
+    _assert_clean_rollout(undo, new, old)
     assert _versions_after_rollout(kube, ingress, old) == {old}
 
 
 def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_report):
     kube = restore_app.kube
     started = time.monotonic()
-    with traffic(ingress, rate=RATE) as report:
+    with production_load(kube, ingress, min_requests=ROLLOUT_REQUESTS) as report:
         appops.set_progress_deadline(kube, 30)
         appops.set_env(kube, FAULT_READY="false")
         state = waits.wait_for(
@@ -73,11 +90,12 @@ def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_repor
         appops.rollout_undo(kube)
         appops.wait_rolled_out(kube)
         waits.wait_for(appops.settled(kube, REPLICAS), "the stuck pod to go", timeout=180)
-    run_report.record(
-        "bad_rollout", deadline_exceeded_after_seconds=round(stalled_after, 1), **report.summary()
+    run_report.record_traffic(
+        "bad_rollout", report, deadline_exceeded_after_seconds=round(stalled_after, 1)
     )
     assert "ProgressDeadlineExceeded" in state
     assert report.failed == [], report.summary()
+    assert report.sent >= ROLLOUT_REQUESTS, report.summary()
     dep = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
     assert dep.status.available_replicas == dep.spec.replicas
 
@@ -100,10 +118,9 @@ def test_checker_catches_drops_when_shutdown_is_abrupt(restore_app, ingress, run
     appops.wait_rolled_out(kube)
     appops.set_env(kube, SHUTDOWN_DRAIN_SECONDS="0", GRACEFUL_TIMEOUT="1")
     appops.wait_rolled_out(kube)
-    report, seconds = _roll(kube, ingress, lambda: appops.set_env(kube, ROLL="1"))
-    run_report.record(
-        "abrupt_shutdown_control", rollout_seconds=round(seconds, 1), **report.summary()
-    )
+    # The control needs no volume: any drop proves the checker sees drops.
+    report, seconds = _roll(kube, ingress, lambda: appops.set_env(kube, ROLL="1"), min_requests=0)
+    run_report.record_traffic("abrupt_shutdown_control", report, rollout_seconds=round(seconds, 1))
     assert report.failed, f"an abrupt shutdown dropped nothing: {report.summary()}"
 
 

@@ -7,9 +7,9 @@ import time
 
 import pytest
 
+from e2e.load import MIN_RATE, production_load
 from kindlab.cluster import appops, autoscaling, waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-from kindlab.traffic import traffic
 
 pytestmark = pytest.mark.e2e
 
@@ -36,10 +36,11 @@ def test_scale_out_then_in(restore_app, ingress, prom, run_report):
     run_report.record("scale_out", seconds=round(scale_up, 1), distinct_pods=len(pods))
     assert len(pods) >= 5, f"traffic reached only {sorted(pods)}"
 
-    with traffic(ingress, rate=25) as report:
+    with production_load(kube, ingress) as report:
         appops.scale(kube, 2)
         appops.wait_rolled_out(kube)
         waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 2), "2 endpoints")
         waits.wait_for(appops.settled(kube, 2), "removed pods to exit", timeout=180)
-    run_report.record("scale_in", **report.summary())
+    run_report.record_traffic("scale_in", report)
     assert report.failed == [], report.summary()
+    assert report.rate() >= MIN_RATE, report.summary()

@@ -90,3 +90,9 @@ def restore(kube: Kube) -> None:
     """Back to the kind overlay exactly as committed, then wait for the rollout."""
     apply_app_overlay(kube)
     wait_rolled_out(kube)
+
+
+def ready_pods(kube: Kube) -> int:
+    """Ready pods of the app across all its ReplicaSets, as the Deployment counts them."""
+    dep = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
+    return dep.status.ready_replicas or 0

@@ -1,6 +1,7 @@
 """The load generator against a real HTTP server on loopback."""
 
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +17,8 @@ class Handler(BaseHTTPRequestHandler):
 
     def do_GET(self):
         type(self).counter += 1
+        if self.path == "/slow":
+            time.sleep(0.5)
         failing = self.headers["Host"] != "app.test" or type(self).counter % 5 == 0
         self.send_response(502 if failing else 200)
         self.send_header("X-Served-By", f"pod-{self.counter % 3}")
@@ -39,23 +42,47 @@ def server():
 
 def test_records_every_request_with_pod_version_and_failures(server):
     client = IngressClient(server, "app.test")
-    done = threading.Event()
     with traffic(client, rate=100) as report:
-        done.wait(0.5)
-    assert 30 <= report.sent <= 70
+        time.sleep(0.5)
+    assert 40 <= report.sent <= 60
     assert len(report.failed) == pytest.approx(report.sent / 5, abs=2)
     assert report.pods <= {"pod-0", "pod-1", "pod-2"} and len(report.pods) >= 2
     assert set(report.versions()) == {"v1"}
     summary = report.summary()
     assert summary["failed"] == len(report.failed)
     assert summary["failure_samples"][0].startswith("502")
+    assert (
+        0
+        < summary["latency_ms"]["p50"]
+        <= summary["latency_ms"]["p99"]
+        <= summary["latency_ms"]["max"]
+    )
+    rows = report.per_second()
+    assert sum(row["sent"] for row in rows) == report.sent
+
+
+def test_rate_holds_when_the_server_is_slow(server):
+    """Open model: requests leave on schedule although each takes 0.5 s (no coordinated
+    omission), so a slow server shows up as latency, not as a lower rate."""
+    client = IngressClient(server, "app.test")
+    with traffic(client, rate=50, path="/slow") as report:
+        time.sleep(2)
+    assert report.sent >= 95, report.summary()
+    assert report.latency_ms()["p50"] >= 500
+
+
+def test_observer_samples_once_a_second(server):
+    client = IngressClient(server, "app.test")
+    with traffic(client, rate=10, observe=lambda: 3) as report:
+        time.sleep(2.5)
+    assert [value for _, value in report.observed] == [3, 3]
+    assert any(row["observed"] == 3 for row in report.per_second())
 
 
 def test_connection_errors_count_as_failures():
     client = IngressClient("http://127.0.0.1:9", "app.test")
-    done = threading.Event()
     with traffic(client, rate=20) as report:
-        done.wait(0.3)
+        time.sleep(0.3)
     assert report.sent > 0 and len(report.failed) == report.sent
     assert report.availability == 0.0
 

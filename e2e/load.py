@@ -1,0 +1,36 @@
+"""The load every traffic scenario runs under: production-like rate through the ingress.
+
+200 requests/s over keep-alive connections is what the whole stack carries comfortably on a
+2-core machine (about 350/s saturates it); a rollout's traffic lasts at least long enough for
+10,000 requests, so "zero failed" means something.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+from kindlab.cluster import appops
+from kindlab.cluster.kube import Kube
+from kindlab.ingress import IngressClient
+from kindlab.traffic import TrafficReport, traffic
+
+RATE = 200.0
+# vegeta holds the rate exactly; a shortfall means the generator or the machine choked.
+MIN_RATE = 0.95 * RATE
+ROLLOUT_REQUESTS = 10_000
+
+
+@contextmanager
+def production_load(
+    kube: Kube, ingress: IngressClient, min_requests: int = 0, **request: bytes | str
+) -> Iterator[TrafficReport]:
+    """Traffic at RATE for the block, held on afterwards until `min_requests` were sent;
+    ready pods are sampled once a second beside it."""
+    started = time.monotonic()
+    with traffic(ingress, rate=RATE, observe=lambda: appops.ready_pods(kube), **request) as report:
+        yield report
+        remaining = min_requests / RATE - (time.monotonic() - started)
+        if remaining > 0:
+            time.sleep(remaining + 1)

@@ -1,0 +1,40 @@
+"""What Traefik actually routes, read from its own API: the Ingress says what is wanted, the
+router says what is in force (Traefik applies changes a moment after the API server has them).
+"""
+
+from __future__ import annotations
+
+import json
+
+from kindlab.cluster.kube import Kube
+from kindlab.wait import Condition
+
+TRAEFIK_NAMESPACE = "traefik"
+TRAEFIK_SELECTOR = "app.kubernetes.io/name=traefik"
+API_PORT = 8080
+
+
+def routers(kube: Kube) -> list[dict]:
+    """Traefik's HTTP routers, through the API server's proxy to its pod (port not exposed)."""
+    pod = kube.core.list_namespaced_pod(TRAEFIK_NAMESPACE, label_selector=TRAEFIK_SELECTOR).items[0]
+    raw = kube.core.connect_get_namespaced_pod_proxy_with_path(
+        f"{pod.metadata.name}:{API_PORT}", TRAEFIK_NAMESPACE, "api/http/routers"
+    )
+    return json.loads(raw)
+
+
+def router_middlewares(kube: Kube, host: str) -> set[str]:
+    """Middlewares in force on the router(s) serving `host`."""
+    found: set[str] = set()
+    for router in routers(kube):
+        if f"`{host}`" in router.get("rule", ""):
+            found.update(router.get("middlewares") or [])
+    return found
+
+
+def middlewares_in_force(kube: Kube, host: str, wanted: set[str]) -> Condition:
+    def check() -> tuple[bool, str]:
+        current = router_middlewares(kube, host)
+        return current == wanted, f"router for {host} uses {sorted(current)}"
+
+    return check
