@@ -166,6 +166,7 @@ class TrafficGenerator:
         client: IngressClient,
         rate: float = 25.0,
         path: str = "/version",
+        *,
         method: str = "GET",
         body: bytes = b"",
         observe: Callable[[], int] | None = None,
