@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kindlab.cluster import appops
+from kindlab.cluster import appops, autoscaling
 from kindlab.cluster.kube import Kube
 from kindlab.ingress import IngressClient
 from kindlab.traffic import TrafficReport, traffic
@@ -27,7 +27,12 @@ def production_load(
     kube: Kube, ingress: IngressClient, min_requests: int = 0, **request: bytes | str
 ) -> Iterator[TrafficReport]:
     """Traffic at RATE for the block, held on afterwards until `min_requests` were sent;
-    ready pods are sampled once a second beside it."""
+    ready pods are sampled once a second beside it.
+
+    The autoscaler is paused first (restore_app brings it back): at this rate it would add
+    pods, and every scenario here counts pods.
+    """
+    autoscaling.pause(kube)
     started = time.monotonic()
     with traffic(ingress, rate=RATE, observe=lambda: appops.ready_pods(kube), **request) as report:
         yield report

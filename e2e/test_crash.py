@@ -40,6 +40,11 @@ class Crash:
         return [r for r in report.failed if r.sent_at >= self.killed_at]
 
 
+def _relative(failures: list, killed_at: float) -> list[str]:
+    """Failed requests by when they left, relative to the kill: what the edge could not save."""
+    return [f"{r.sent_at - killed_at:+.3f}s {r.status} {r.error}" for r in failures[:20]]
+
+
 def _crash_under_load(kube, ingress) -> Crash:
     """GETs at the production rate and a trickle of POSTs while one pod's server is killed,
     until the container has restarted and answers through the ingress again."""
@@ -80,6 +85,8 @@ def _crash_under_load(kube, ingress) -> Crash:
             "rejoin_seconds": round(rejoin_seconds, 1),
             "kill_at_second": round(killed_at - gets.started_at, 2),
             "posts": posts.summary(),
+            "get_failures": _relative(gets.failed, killed_at),
+            "post_failures": _relative(posts.failed, killed_at),
         },
     )
 

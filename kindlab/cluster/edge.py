@@ -5,6 +5,7 @@ router says what is in force (Traefik applies changes a moment after the API ser
 from __future__ import annotations
 
 import json
+import re
 
 from kindlab.cluster.kube import Kube
 from kindlab.wait import Condition
@@ -17,17 +18,21 @@ API_PORT = 8080
 def routers(kube: Kube) -> list[dict]:
     """Traefik's HTTP routers, through the API server's proxy to its pod (port not exposed)."""
     pod = kube.core.list_namespaced_pod(TRAEFIK_NAMESPACE, label_selector=TRAEFIK_SELECTOR).items[0]
-    raw = kube.core.connect_get_namespaced_pod_proxy_with_path(
-        f"{pod.metadata.name}:{API_PORT}", TRAEFIK_NAMESPACE, "api/http/routers"
+    # Unparsed: the client would turn the JSON body into a Python repr.
+    response = kube.core.connect_get_namespaced_pod_proxy_with_path(
+        f"{pod.metadata.name}:{API_PORT}",
+        TRAEFIK_NAMESPACE,
+        "api/http/routers",
+        _preload_content=False,
     )
-    return json.loads(raw)
+    return json.loads(response.data)
 
 
 def router_middlewares(kube: Kube, host: str) -> set[str]:
     """Middlewares in force on the router(s) serving `host`."""
     found: set[str] = set()
     for router in routers(kube):
-        if f"`{host}`" in router.get("rule", ""):
+        if re.search(rf"Host\([\"`]{re.escape(host)}[\"`]\)", router.get("rule", "")):
             found.update(router.get("middlewares") or [])
     return found
 

@@ -19,17 +19,26 @@ from kindlab.wait import Condition
 GROUP, VERSION = "metrics.k8s.io", "v1beta1"
 
 
-def pod_cpu_millicores(kube: Kube, namespace: str) -> dict[str, float]:
-    """CPU use of each pod in `namespace` as the metrics API reports it, in millicores."""
+def _pod_usage(kube: Kube, namespace: str, resource: str) -> dict[str, float]:
     listed = client.CustomObjectsApi(kube.api).list_namespaced_custom_object(
         GROUP, VERSION, namespace, "pods"
     )
     return {
         item["metadata"]["name"]: sum(
-            float(parse_quantity(c["usage"]["cpu"])) * 1000 for c in item.get("containers", [])
+            float(parse_quantity(c["usage"][resource])) for c in item.get("containers", [])
         )
         for item in listed.get("items", [])
     }
+
+
+def pod_cpu_millicores(kube: Kube, namespace: str) -> dict[str, float]:
+    """CPU use of each pod in `namespace` as the metrics API reports it, in millicores."""
+    return {pod: cores * 1000 for pod, cores in _pod_usage(kube, namespace, "cpu").items()}
+
+
+def pod_memory_bytes(kube: Kube, namespace: str) -> dict[str, float]:
+    """Working-set memory of each pod in `namespace` (what the OOM killer judges), in bytes."""
+    return _pod_usage(kube, namespace, "memory")
 
 
 def every_app_pod_measured(kube: Kube) -> Condition:
