@@ -28,10 +28,10 @@ def routers(kube: Kube) -> list[dict]:
     return json.loads(response.data)
 
 
-def router_middlewares(kube: Kube, host: str) -> set[str]:
-    """Middlewares in force on the router(s) serving `host`."""
+def middlewares_for_host(listed: list[dict], host: str) -> set[str]:
+    """Middlewares on the routers whose rule names `host` (Traefik quotes it either way)."""
     found: set[str] = set()
-    for router in routers(kube):
+    for router in listed:
         if re.search(rf"Host\([\"`]{re.escape(host)}[\"`]\)", router.get("rule", "")):
             found.update(router.get("middlewares") or [])
     return found
@@ -39,7 +39,7 @@ def router_middlewares(kube: Kube, host: str) -> set[str]:
 
 def middlewares_in_force(kube: Kube, host: str, wanted: set[str]) -> Condition:
     def check() -> tuple[bool, str]:
-        current = router_middlewares(kube, host)
+        current = middlewares_for_host(routers(kube), host)
         return current == wanted, f"router for {host} uses {sorted(current)}"
 
     return check
