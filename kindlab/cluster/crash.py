@@ -9,6 +9,7 @@ as containerd knows it; the whole container dies at once, and kubelet restarts i
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 
 from kubernetes.client import V1Pod
 
@@ -24,15 +25,24 @@ def container_id(pod: V1Pod, container: str = APP_CONTAINER) -> str:
     raise ValueError(f"pod {pod.metadata.name} has no running container {container!r}")
 
 
-def kill_server(pod: V1Pod, container: str = APP_CONTAINER) -> float:
-    """SIGKILL the container's main process from its node; returns when it was sent (Unix s)."""
+@dataclass(frozen=True)
+class Kill:
+    """When the signal was asked for and when `kill` had returned: it landed in between."""
+
+    asked_at: float
+    done_at: float
+
+
+def kill_server(pod: V1Pod, container: str = APP_CONTAINER) -> Kill:
+    """SIGKILL the container's main process from its node (Unix times of the kill window)."""
     node, cid = pod.spec.node_name, container_id(pod, container)
     template = "{{.info.pid}}"
     pid = run(["docker", "exec", node, "crictl", "inspect", "-o", "go-template",
                "--template", template, cid]).strip()  # fmt: skip
     if not pid.isdigit():
         raise ValueError(f"crictl gave no PID for container {cid[:12]} of {pod.metadata.name}")
-    killed_at = time.time()
+    asked_at = time.time()
     run(["docker", "exec", node, "kill", "-KILL", pid])
+    done_at = time.time()
     say(f"SIGKILL to {pod.metadata.name}'s {container} (PID {pid} on {node})")
-    return killed_at
+    return Kill(asked_at, done_at)
