@@ -38,14 +38,15 @@ class Crash:
     gets: TrafficReport
     posts: TrafficReport
     kill: crash.Kill
+    died_at: float
     figures: dict
 
     def failed_after_kill(self, report: TrafficReport) -> list:
         """Failures of requests that left after the signal had landed: the edge's to save."""
-        return [r for r in report.failed if r.sent_at > self.kill.done_at]
+        return [r for r in report.failed if r.sent_at > self.died_at]
 
     def in_flight_casualties(self, report: TrafficReport) -> list:
-        return [r for r in report.failed if r.sent_at <= self.kill.done_at]
+        return [r for r in report.failed if r.sent_at <= self.died_at]
 
 
 def _relative(failures: list, kill: crash.Kill) -> list[str]:
@@ -83,7 +84,7 @@ def _crash_under_load(kube, ingress) -> Crash:
         waits.wait_for(answering, f"{name} to answer through the ingress again", timeout=60)
         rejoin_seconds = time.time() - kill.asked_at
         time.sleep(AFTER_SECONDS)
-    outcome = Crash(gets, posts, kill, {})
+    outcome = Crash(gets, posts, kill, kill.exited_at(), {})
     outcome.figures.update(
         {
             "victim": name,
@@ -91,6 +92,7 @@ def _crash_under_load(kube, ingress) -> Crash:
             "rejoin_seconds": round(rejoin_seconds, 1),
             "kill_at_second": round(kill.asked_at - gets.started_at, 2),
             "kill_window_ms": round(1000 * (kill.done_at - kill.asked_at), 1),
+            "died_ms_after_asked": round(1000 * (outcome.died_at - kill.asked_at), 1),
             "get_failed_after_kill": len(outcome.failed_after_kill(gets)),
             "get_in_flight_casualties": len(outcome.in_flight_casualties(gets)),
             "posts": posts.summary(),

@@ -10,11 +10,18 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 from kubernetes.client import V1Pod
 
 from kindlab.cluster.names import APP_CONTAINER
 from kindlab.progress import run, say
+
+
+def _inspect(node: str, container: str, template: str) -> str:
+    """One field of `crictl inspect` on the node, by Go template."""
+    command = ["crictl", "inspect", "-o", "go-template", "--template", template, container]
+    return run(["docker", "exec", node, *command]).strip()
 
 
 def container_id(pod: V1Pod, container: str = APP_CONTAINER) -> str:
@@ -29,20 +36,29 @@ def container_id(pod: V1Pod, container: str = APP_CONTAINER) -> str:
 class Kill:
     """When the signal was asked for and when `kill` had returned: it landed in between."""
 
+    node: str
+    container_id: str
     asked_at: float
     done_at: float
+
+    def exited_at(self) -> float:
+        """When the container died, as the runtime recorded it (nanosecond timestamps, the
+        node's clock is the host's): tighter than the window around `docker exec kill`."""
+        finished = _inspect(self.node, self.container_id, "{{.status.finishedAt}}")
+        try:
+            return datetime.fromisoformat(finished).timestamp()
+        except ValueError:
+            return self.done_at
 
 
 def kill_server(pod: V1Pod, container: str = APP_CONTAINER) -> Kill:
     """SIGKILL the container's main process from its node (Unix times of the kill window)."""
     node, cid = pod.spec.node_name, container_id(pod, container)
-    template = "{{.info.pid}}"
-    pid = run(["docker", "exec", node, "crictl", "inspect", "-o", "go-template",
-               "--template", template, cid]).strip()  # fmt: skip
+    pid = _inspect(node, cid, "{{.info.pid}}")
     if not pid.isdigit():
         raise ValueError(f"crictl gave no PID for container {cid[:12]} of {pod.metadata.name}")
     asked_at = time.time()
     run(["docker", "exec", node, "kill", "-KILL", pid])
     done_at = time.time()
     say(f"SIGKILL to {pod.metadata.name}'s {container} (PID {pid} on {node})")
-    return Kill(asked_at, done_at)
+    return Kill(node, cid, asked_at, done_at)
