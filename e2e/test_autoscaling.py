@@ -44,7 +44,7 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
     waits.wait_for(every_app_pod_measured(kube), "metrics for every app pod", 120)
     samples: list[autoscaling.Sample] = []
     started = time.monotonic()
-    with traffic(ingress, rate=RATE, path=WORK) as load:
+    with traffic(ingress, rate=RATE, path=WORK, observe=lambda: appops.ready_pods(kube)) as load:
         waits.wait_for(
             autoscaling.scaled_out(kube, SCALED_REPLICAS, samples, started),
             f"the autoscaler to scale to {SCALED_REPLICAS}",
@@ -75,8 +75,9 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
     back = next(
         s.seconds for s in samples if s.seconds > first_down and s.desired == START_REPLICAS
     )
-    run_report.record(
+    run_report.record_traffic(
         "autoscaling",
+        load,
         load=f"{RATE}/s x GET {WORK}",
         seconds_to_first_scale_up=round(first_up, 1),
         replicas_when_load_stopped=at_load_end,
@@ -84,7 +85,6 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
         load_seconds=round(load_stopped, 1),
         seconds_from_load_end_to_scale_in=round(first_down - load_stopped, 1),
         seconds_from_load_end_to_min_replicas=round(back - load_stopped, 1),
-        under_load=load.summary(),
         after_load=after.summary(),
         hpa_conditions=samples[-1].conditions,
         replicas_over_time=[s.as_dict() for s in samples],
