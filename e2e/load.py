@@ -11,7 +11,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kindlab.cluster import appops, autoscaling
+from kindlab.cluster import appops, autoscaling, waits
 from kindlab.cluster.kube import Kube
 from kindlab.ingress import IngressClient
 from kindlab.traffic import TrafficReport, traffic
@@ -20,6 +20,8 @@ RATE = 200.0
 # vegeta holds the rate exactly; a shortfall means the generator or the machine choked.
 MIN_RATE = 0.95 * RATE
 ROLLOUT_REQUESTS = 10_000
+# The kind overlay's replica count: the scenarios start from it.
+REPLICAS = 3
 
 
 @contextmanager
@@ -29,10 +31,14 @@ def production_load(
     """Traffic at RATE for the block, held on afterwards until `min_requests` were sent;
     ready pods are sampled once a second beside it.
 
-    The autoscaler is paused first (restore_app brings it back): at this rate it would add
-    pods, and every scenario here counts pods.
+    The autoscaler is paused first (restore_app brings it back) and the committed replica
+    count restored: at this rate it would add pods (or already has, from the previous test's
+    load), and every scenario here counts pods.
     """
     autoscaling.pause(kube)
+    if appops.replicas(kube) != REPLICAS:
+        appops.scale(kube, REPLICAS)
+        waits.wait_for(appops.settled(kube, REPLICAS), f"{REPLICAS} pods", timeout=180)
     started = time.monotonic()
     with traffic(ingress, rate=RATE, observe=lambda: appops.ready_pods(kube), **request) as report:
         yield report

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from e2e.load import MIN_RATE, production_load
+from e2e.load import MIN_RATE, REPLICAS, production_load
 from kindlab.cluster import crash, edge, waits
 from kindlab.cluster.health import live_app_pods
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
@@ -25,7 +25,6 @@ from kindlab.traffic import TrafficReport, traffic
 
 pytestmark = pytest.mark.e2e
 
-REPLICAS = 3
 RETRY = "kindlab-retry@file"
 MIDDLEWARES = "traefik.ingress.kubernetes.io/router.middlewares"
 BASELINE_SECONDS = 3

@@ -10,14 +10,13 @@ import time
 
 import pytest
 
-from e2e.load import MIN_RATE, ROLLOUT_REQUESTS, production_load
+from e2e.load import MIN_RATE, REPLICAS, ROLLOUT_REQUESTS, production_load
 from kindlab.cluster import appops, waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 
 pytestmark = pytest.mark.e2e
 
 AFTER_ROLLOUT_SAMPLE = 30
-REPLICAS = 3
 # The old release alone first, so the charts show the change against a baseline.
 BASELINE_SECONDS = 3
 

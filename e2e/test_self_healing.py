@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from e2e.load import MIN_RATE, production_load
+from e2e.load import MIN_RATE, REPLICAS, production_load
 from kindlab.cluster import appops, waits
 from kindlab.cluster.health import live_app_pods
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
@@ -15,7 +15,6 @@ from kindlab.cluster.pods import restart_count
 
 pytestmark = pytest.mark.e2e
 
-REPLICAS = 3
 BASELINE_SECONDS = 3
 
 

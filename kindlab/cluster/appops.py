@@ -92,6 +92,11 @@ def restore(kube: Kube) -> None:
     wait_rolled_out(kube)
 
 
+def replicas(kube: Kube) -> int:
+    """The replica count the Deployment asks for."""
+    return kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE).spec.replicas
+
+
 def ready_pods(kube: Kube) -> int:
     """Ready pods of the app across all its ReplicaSets, as the Deployment counts them."""
     dep = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
