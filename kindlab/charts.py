@@ -67,6 +67,7 @@ def scenario_figure(name: str, scenario: dict) -> go.Figure:
         title=name.replace("_", " "), barmode="stack", height=900, legend_tracegroupgap=20
     )
     figure.update_xaxes(title_text="seconds since the traffic started", row=4, col=1)
+    figure.update_yaxes(rangemode="tozero")
     return figure
 
 
