@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import json
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -18,7 +19,9 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 
-from kindlab.gobuild import ModuleBuild, build_module
+from kindlab.cache import cache_root
+from kindlab.errors import KindlabError
+from kindlab.gobuild import STAMP, ModuleBuild, build_module
 from kindlab.progress import run
 from kindlab.versions import pin
 
@@ -28,6 +31,10 @@ REQUEST_TIMEOUT = "5s"
 MAX_WORKERS = 1000
 MAX_BODY_BYTES = 1024
 STOP_GRACE_SECONDS = 15
+
+
+class GoMissing(KindlabError):
+    """vegeta is built from source and there is no Go to build it with."""
 
 
 @cache
@@ -40,6 +47,11 @@ def vegeta_binary() -> Path:
         packages=(MODULE,),
         ldflags=(f"-X main.Version={version}", "-X main.Commit={commit}", "-X main.Date={date}"),
     )
+    if shutil.which("go") is None and not (cache_root() / build.key() / STAMP).exists():
+        raise GoMissing(
+            f"sending test traffic needs vegeta {version}, built from its Go module: put Go "
+            "(1.26 or later, https://go.dev/dl/) on PATH and run again"
+        )
     return build_module(build) / "vegeta"
 
 

@@ -6,6 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from kindlab import vegeta
 from kindlab.ingress import IngressClient
 from kindlab.traffic import TrafficGenerator, traffic
 
@@ -92,3 +93,14 @@ def test_connection_errors_count_as_failures():
 def test_rate_is_bounded(rate):
     with pytest.raises(ValueError, match="rate must be"):
         TrafficGenerator(IngressClient("http://127.0.0.1:9", "x"), rate=rate)
+
+
+def test_without_go_or_a_built_vegeta_the_error_says_what_to_install(monkeypatch, tmp_path):
+    monkeypatch.setenv("KINDLAB_CACHE", str(tmp_path))
+    monkeypatch.setattr(vegeta.shutil, "which", lambda _name: None)
+    vegeta.vegeta_binary.cache_clear()
+    try:
+        with pytest.raises(vegeta.GoMissing, match="put Go"):
+            vegeta.vegeta_binary()
+    finally:
+        vegeta.vegeta_binary.cache_clear()
