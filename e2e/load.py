@@ -24,21 +24,23 @@ ROLLOUT_REQUESTS = 10_000
 REPLICAS = 3
 
 
+def hold_replicas(kube: Kube) -> None:
+    """Pause the autoscaler (restore_app brings it back) and go back to REPLICAS pods: under
+    load it adds pods (or already has, from the previous test's load), and the scenarios
+    count pods."""
+    autoscaling.pause(kube)
+    if appops.replicas(kube) != REPLICAS:
+        appops.scale(kube, REPLICAS)
+        waits.wait_for(appops.settled(kube, REPLICAS), f"{REPLICAS} pods", timeout=180)
+
+
 @contextmanager
 def production_load(
     kube: Kube, ingress: IngressClient, min_requests: int = 0, **request: bytes | str
 ) -> Iterator[TrafficReport]:
     """Traffic at RATE for the block, held on afterwards until `min_requests` were sent;
-    ready pods are sampled once a second beside it.
-
-    The autoscaler is paused first (restore_app brings it back) and the committed replica
-    count restored: at this rate it would add pods (or already has, from the previous test's
-    load), and every scenario here counts pods.
-    """
-    autoscaling.pause(kube)
-    if appops.replicas(kube) != REPLICAS:
-        appops.scale(kube, REPLICAS)
-        waits.wait_for(appops.settled(kube, REPLICAS), f"{REPLICAS} pods", timeout=180)
+    ready pods are sampled once a second beside it. The replicas are held (hold_replicas)."""
+    hold_replicas(kube)
     started = time.monotonic()
     with traffic(ingress, rate=RATE, observe=lambda: appops.ready_pods(kube), **request) as report:
         yield report

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from e2e.load import MIN_RATE, REPLICAS, production_load
+from e2e.load import MIN_RATE, REPLICAS, hold_replicas, production_load
 from kindlab.cluster import appops, waits
 from kindlab.cluster.health import live_app_pods
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
@@ -39,6 +39,7 @@ def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report)
 
 def test_failing_liveness_restarts_the_container(restore_app, ingress, run_report):
     kube = restore_app.kube
+    hold_replicas(kube)
     pod = live_app_pods(kube)[0]
     name, restarts_before = pod.metadata.name, restart_count(pod)
     started = time.monotonic()
@@ -66,4 +67,4 @@ def test_failing_liveness_restarts_the_container(restore_app, ingress, run_repor
         return name in seen, f"answered so far: {sorted(seen)}"
 
     # Ready is not yet routed: Traefik learns of the endpoint a moment later.
-    waits.wait_for(answering, f"{name} to answer through the ingress again", timeout=60)
+    waits.wait_for(answering, f"{name} to answer through the ingress again", timeout=120)
