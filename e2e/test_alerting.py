@@ -80,8 +80,15 @@ def control_rule(deployed_app, endpoints, tmp_path):
     actions.set_lab_rules(session, None)
 
 
+def _alertmanager_ui_shows(browser, url: str, alert: str) -> None:
+    """What a person on call opens: the Alertmanager UI lists the firing alert."""
+    page = browser.open(f"{url}/#/alerts", shot="alertmanager-firing")
+    browser.text(page, "body", shot="alertmanager-firing", contains=alert, timeout=30)
+    browser.screenshot(page, "alertmanager-firing")
+
+
 def test_error_alert_fires_notifies_and_resolves(
-    deployed_app, ingress, prom, alertmanager, control_rule, run_report
+    deployed_app, ingress, prom, alertmanager, control_rule, run_report, browser, endpoints
 ):
     kube = deployed_app.kube
     drill = AlertDrill(kube, prom, alertmanager, ALERT)
@@ -95,6 +102,7 @@ def test_error_alert_fires_notifies_and_resolves(
             # The checker, at one instant, on the drilled rule and on the never-matching copy.
             seen = reached_anywhere(prom, alertmanager, kube, ALERT, drill.start_seq)
             never = reached_anywhere(prom, alertmanager, kube, CONTROL, drill.start_seq)
+            _alertmanager_ui_shows(browser, endpoints.alertmanager, ALERT)
         finally:
             drill.clear()
         resolved = drill.wait_resolved()
