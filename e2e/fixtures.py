@@ -24,7 +24,7 @@ from kindlab.charts import write_html
 from kindlab.cluster import appops, diagnostics
 from kindlab.cluster.addons import Endpoints
 from kindlab.cluster.bringup import BringUp
-from kindlab.cluster.lifecycle import DEFAULT_CLUSTER_NAME, Cluster
+from kindlab.cluster.lifecycle import Cluster, default_cluster_name
 from kindlab.cluster.names import APP_REPOSITORY, APP_TAG
 from kindlab.cluster.platform import ClusterPlatform, resolve_platform
 from kindlab.ingress import IngressClient
@@ -98,7 +98,7 @@ def cluster_platform(pytestconfig: pytest.Config) -> ClusterPlatform:
 def bringup(pytestconfig: pytest.Config, cluster_platform: ClusterPlatform) -> BringUp:
     name = pytestconfig.getoption("cluster_name")
     if name == PYTEST_KIND_DEFAULT_NAME:
-        name = os.environ.get("KINDLAB_CLUSTER_NAME", DEFAULT_CLUSTER_NAME)
+        name = default_cluster_name()
     return BringUp(cluster_platform, name)
 
 

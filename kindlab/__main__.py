@@ -13,9 +13,10 @@ import sys
 
 from kubernetes.client.exceptions import ApiException
 
+from kindlab import cgroups
 from kindlab.cluster.addon_registry import ADDONS
 from kindlab.cluster.bringup import BringUp
-from kindlab.cluster.lifecycle import DEFAULT_CLUSTER_NAME, kubeconfig_path
+from kindlab.cluster.lifecycle import default_cluster_name, kubeconfig_path
 from kindlab.cluster.platform import resolve_platform
 from kindlab.docker_engine import DockerUnavailable, ensure_docker
 from kindlab.errors import KindlabError
@@ -57,7 +58,7 @@ def down(name: str, airgap: bool | None) -> int:
     """
     ensure_docker()
     nodes = subprocess.run(
-        ["docker", "ps", "-aq", "--filter", f"label={KIND_CLUSTER_LABEL}={name}"],
+        ["docker", "ps", "-aq", "--no-trunc", "--filter", f"label={KIND_CLUSTER_LABEL}={name}"],
         capture_output=True,
         text=True,
         check=True,
@@ -66,15 +67,20 @@ def down(name: str, airgap: bool | None) -> int:
     if not nodes:
         say(f"no cluster named {name!r}: nothing to delete")
         return 0
+    remove = ["docker", "rm", "-f", "-v", *nodes]
     with step(f"Deleting cluster {name!r} ({len(nodes)} node container(s))"):
-        subprocess.run(["docker", "rm", "-f", "-v", *nodes], capture_output=True, check=True)
+        first = subprocess.run(remove, capture_output=True, text=True)
+        if first.returncode != 0:
+            thawed = sum(cgroups.thaw(node) for node in nodes)
+            say(f"docker rm failed ({first.stderr.strip()[:160]}); thawed {thawed} frozen cgroups")
+            subprocess.run(remove, capture_output=True, check=True)
     return 0
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m kindlab", description=__doc__)
     parser.add_argument("command", choices=("up", "down"))
-    parser.add_argument("--name", default=DEFAULT_CLUSTER_NAME, help="kind cluster name")
+    parser.add_argument("--name", default=default_cluster_name(), help="kind cluster name")
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--airgap", dest="airgap", action="store_true", default=None)
     mode.add_argument("--online", dest="airgap", action="store_false")

@@ -21,7 +21,7 @@ from pathlib import Path
 from kindlab.charts import write_html
 from kindlab.cluster import appops
 from kindlab.cluster.bringup import BringUp
-from kindlab.cluster.lifecycle import DEFAULT_CLUSTER_NAME
+from kindlab.cluster.lifecycle import default_cluster_name
 from kindlab.cluster.metrics import pod_memory_bytes
 from kindlab.cluster.names import APP_NAMESPACE
 from kindlab.cluster.platform import resolve_platform
@@ -50,9 +50,9 @@ def memory_growth(start: dict[str, float], end: dict[str, float]) -> dict[str, d
     return growth
 
 
-def soak(minutes: float, rate: float, cluster_name: str = DEFAULT_CLUSTER_NAME) -> dict:
+def soak(minutes: float, rate: float) -> dict:
     ensure_docker()
-    bringup = BringUp(resolve_platform(None), cluster_name)
+    bringup = BringUp(resolve_platform(None), default_cluster_name())
     urls = bringup.everything()
     kube = bringup.cluster().kube
     ingress = IngressClient(urls.ingress, urls.ingress_host)

@@ -25,15 +25,10 @@ from kindlab.versions import REPO_ROOT
 LABS_DIR = REPO_ROOT / "labs"
 DEFAULT_WORKDIR = LABS_DIR / "work"
 WORKDIR_ENV = "KINDLAB_LABS_WORKDIR"
-CLUSTER_ENV = "KINDLAB_CLUSTER_NAME"
 
 
 class NoCluster(RuntimeError):
     """The lab cluster is not running or not reachable; the message says what to run."""
-
-
-def default_cluster_name() -> str:
-    return os.environ.get(CLUSTER_ENV) or lifecycle.DEFAULT_CLUSTER_NAME
 
 
 def default_workdir() -> Path:
@@ -49,7 +44,7 @@ def up_command(name: str) -> str:
 
 @dataclass
 class Session:
-    cluster_name: str = field(default_factory=default_cluster_name)
+    cluster_name: str = field(default_factory=lifecycle.default_cluster_name)
     workdir: Path = field(default_factory=default_workdir)
     _cluster: Cluster | None = None
     _urls: Endpoints | None = None

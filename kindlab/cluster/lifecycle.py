@@ -8,6 +8,7 @@ interrupted or broken cluster never poisons the next run.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from kindlab.versions import REPO_ROOT
 
 CLUSTER_CONFIG = REPO_ROOT / "k8s" / "kind" / "cluster.yaml"
 DEFAULT_CLUSTER_NAME = "kindlab"
+CLUSTER_NAME_VARIABLE = "KINDLAB_CLUSTER_NAME"
 # Written once creation has fully finished: a cluster without it was interrupted midway.
 COMPLETE_MARKER = ("kube-system", "kindlab-cluster-complete")
 KIND_DEFAULT_SERVICE_SUBNET = "10.96.0.0/16"
@@ -113,6 +115,11 @@ class Cluster:
     def delete(self) -> None:
         with step(f"Deleting cluster {self.name}"):
             self.kind.delete()
+
+
+def default_cluster_name() -> str:
+    """KINDLAB_CLUSTER_NAME, else `kindlab`: every tool that makes or finds a cluster asks here."""
+    return os.environ.get(CLUSTER_NAME_VARIABLE) or DEFAULT_CLUSTER_NAME
 
 
 def service_subnet(config: Path) -> str:
