@@ -69,7 +69,7 @@ def down(name: str, airgap: bool | None) -> int:
         return 0
     remove = ["docker", "rm", "-f", "-v", *nodes]
     with step(f"Deleting cluster {name!r} ({len(nodes)} node container(s))"):
-        first = subprocess.run(remove, capture_output=True, text=True)
+        first = subprocess.run(remove, check=False, capture_output=True, text=True)
         if first.returncode != 0:
             thawed = sum(cgroups.thaw(node) for node in nodes)
             say(f"docker rm failed ({first.stderr.strip()[:160]}); thawed {thawed} frozen cgroups")
