@@ -1,0 +1,88 @@
+"""The Prometheus image built for air-gapped clusters serves its web UI, not only its API.
+
+A Prometheus built from its Go module without the UI compiled in answers every UI page with
+500 "Error opening React index.html" while /-/ready and the API work: only a page and its
+assets fetched over HTTP show a person could use it.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from collections.abc import Iterator
+
+import pytest
+import requests
+
+from e2e.gates import require_docker
+from kindlab.airgap.cluster_images import prometheus_image
+from kindlab.httpready import answers_ready
+from kindlab.versions import image_tag, pin
+from kindlab.wait import WaitTimeout, wait_for
+
+from .conftest import docker
+
+pytestmark = pytest.mark.smoke
+READY_TIMEOUT_SECONDS = 60
+# The built index.html loads its bundle relative to the page: ./assets/index-<hash>.js
+SCRIPT = re.compile(r'<script[^>]+src="\./(assets/[^"]+\.js)"')
+
+
+@pytest.fixture(scope="module")
+def prometheus_url() -> Iterator[str]:
+    """A container of the built image, with its own default config, on a loopback port."""
+    require_docker("the Prometheus image smoke test")
+    image = prometheus_image()
+    name = f"kindlab-smoke-prometheus-{uuid.uuid4().hex[:8]}"
+    docker("run", "--detach", "--name", name, "--publish", "127.0.0.1::9090", image)
+    try:
+        port = docker("port", name, "9090/tcp").splitlines()[0].rsplit(":", 1)[1]
+        url = f"http://127.0.0.1:{port}"
+        ready = answers_ready(url, lambda: _exited(name), path="/-/ready")
+        try:
+            wait_for(ready, f"{name} to be ready", READY_TIMEOUT_SECONDS, interval=0.3)
+        except WaitTimeout as exc:
+            raise AssertionError(f"{exc}\n{docker('logs', name, check=False)}") from None
+        yield url
+    finally:
+        docker("rm", "--force", "--volumes", name, check=False)
+
+
+def _exited(name: str) -> str | None:
+    running = docker("inspect", "--format", "{{.State.Running}}", name)
+    return None if running == "true" else f"{name} exited"
+
+
+def test_root_and_the_2x_graph_page_lead_to_the_query_page(prometheus_url):
+    root = requests.get(f"{prometheus_url}/", allow_redirects=False, timeout=5)
+    assert root.status_code == 302 and root.headers["Location"] == "/query"
+    graph = requests.get(f"{prometheus_url}/graph", allow_redirects=False, timeout=5)
+    assert graph.status_code == 302 and graph.headers["Location"].startswith("/query")
+
+
+def test_query_page_is_the_ui_and_its_bundle_loads(prometheus_url):
+    page = requests.get(f"{prometheus_url}/query", timeout=5)
+    assert page.status_code == 200, page.text[:300]
+    assert page.headers["Content-Type"].startswith("text/html")
+    scripts = SCRIPT.findall(page.text)
+    assert scripts, f"no script bundle referenced by the page:\n{page.text[:500]}"
+    for script in scripts:
+        asset = requests.get(f"{prometheus_url}/{script}", timeout=10)
+        assert asset.status_code == 200, f"/{script}: HTTP {asset.status_code}"
+        assert "javascript" in asset.headers["Content-Type"]
+        assert len(asset.content) > 100_000, f"/{script} is {len(asset.content)} bytes"
+
+
+def test_a_missing_asset_is_not_found(prometheus_url):
+    # The check above would be hollow if every path answered 200.
+    reply = requests.get(f"{prometheus_url}/assets/no-such-bundle.js", timeout=5)
+    assert reply.status_code == 404
+
+
+def test_the_image_runs_the_pinned_release_with_its_promtool(prometheus_url):
+    release = image_tag(pin("PROMETHEUS_IMAGE")).lstrip("v")
+    info = requests.get(f"{prometheus_url}/api/v1/status/buildinfo", timeout=5).json()
+    assert info["data"]["version"] == release
+    image = pin("PROMETHEUS_IMAGE")
+    promtool = docker("run", "--rm", "--entrypoint", "/bin/promtool", image, "--version")
+    assert f"version {release}" in promtool
