@@ -5,9 +5,8 @@ plain `go install mod@version`, because replaces only apply in the main module. 
 from a small wrapper module that requires the upstream module and re-states its replaces; a
 local `./staging/src/<module>` replace (Kubernetes) becomes the published staging module.
 
-A project that builds from its own tree with generated files added (Prometheus embeds its web
-UI that way) is built inside a writable copy of its downloaded module tree instead, with the
-go.mod and go.sum it was released with; Go refuses overlays of files in the module cache.
+A project whose release build adds generated files to its tree (Prometheus embeds its web UI
+that way) is built inside a writable copy of its downloaded module tree instead (TreeBuild).
 """
 
 from __future__ import annotations
@@ -38,10 +37,31 @@ class ModuleBuild:
     ldflags: tuple[str, ...] = ()
     staging_version: str | None = None
     main_source: str | None = None
+
+    def key(self) -> str:
+        digest = hashlib.sha256(repr(self).encode()).hexdigest()[:10]
+        return f"go-{self.name}-{self.version}-{digest}"
+
+    def prepare(self, work: Path, info: dict) -> None:
+        """The source to build in `work`: a wrapper module that requires the upstream one."""
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "go.mod").write_text(wrapper_gomod(self, parse_gomod(Path(info["GoMod"]))))
+
+    def build_flags(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True)
+class TreeBuild(ModuleBuild):
+    """A module built in a writable copy of its own tree, packages named "./cmd/...".
+
+    For projects whose release build adds generated files (Prometheus embeds its web UI): Go
+    refuses overlays of files in the module cache. The tree's own go.mod and go.sum apply as
+    released, with build tags as the project's release build sets them.
+    """
+
     tags: tuple[str, ...] = ()
-    # Build in a copy of the module's own tree (packages then are "./cmd/..."), not a wrapper.
-    in_tree: bool = False
-    # Files laid over that tree before building; their content, not their path, is keyed.
+    # Files laid over the tree before building; their content, not their path, is keyed.
     overlay: Path | None = None
 
     def key(self) -> str:
@@ -49,6 +69,12 @@ class ModuleBuild:
         if self.overlay is not None:
             sha.update(tree_digest(self.overlay).encode())
         return f"go-{self.name}-{self.version}-{sha.hexdigest()[:10]}"
+
+    def prepare(self, work: Path, info: dict) -> None:
+        writable_copy(Path(info["Dir"]), work, self.overlay)
+
+    def build_flags(self) -> list[str]:
+        return ["-tags", ",".join(self.tags)] if self.tags else []
 
 
 def tree_digest(root: Path) -> str:
@@ -122,18 +148,13 @@ def build_module(spec: ModuleBuild) -> Path:
     with step(f"Building {what} (cached afterwards)"):
         info = module_info(spec.module, spec.version)
         work = out_dir / "src"
-        if spec.in_tree:
-            writable_copy(Path(info["Dir"]), work, spec.overlay)
-        else:
-            work.mkdir(parents=True, exist_ok=True)
-            (work / "go.mod").write_text(wrapper_gomod(spec, parse_gomod(Path(info["GoMod"]))))
+        spec.prepare(work, info)
         if spec.main_source:
             (work / "main.go").write_text(spec.main_source)
         ldflags = " ".join(("-s", "-w", *_expand(spec.ldflags, info)))
         targets = list(spec.packages) or ["."]
-        tags = ["-tags", ",".join(spec.tags)] if spec.tags else []
         run(
-            ["go", "build", "-trimpath", *tags, "-ldflags", ldflags,
+            ["go", "build", "-trimpath", *spec.build_flags(), "-ldflags", ldflags,
              "-o", str(out_dir) + "/", *targets],
             cwd=work,
             env=go_env(),

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from kindlab import download
 from kindlab.airgap.prometheus_ui import prometheus_ui_overlay
-from kindlab.gobuild import ModuleBuild, build_local_tool, build_module
+from kindlab.gobuild import ModuleBuild, TreeBuild, build_local_tool, build_module
 from kindlab.progress import run, say
 from kindlab.versions import image_tag, pin
 
@@ -205,7 +205,7 @@ def prometheus_binaries() -> Path:
     """
     release, version = image_tag(pin("PROMETHEUS_IMAGE")), prometheus_version()
     stamp = "github.com/prometheus/common/version"
-    build = ModuleBuild(
+    build = TreeBuild(
         name="prometheus",
         module=PROMETHEUS_MODULE,
         version=version,
@@ -216,7 +216,6 @@ def prometheus_binaries() -> Path:
             f"-X {stamp}.BuildDate={{date}}",
         ),
         tags=("netgo", "builtinassets", "remove_all_sd", "enable_kubernetes_sd"),
-        in_tree=True,
         overlay=prometheus_ui_overlay(PROMETHEUS_MODULE, version),
     )
     return build_module(build)

@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from kindlab.gobuild import ModuleBuild, parse_gomod, wrapper_gomod, writable_copy
+from kindlab.gobuild import ModuleBuild, TreeBuild, parse_gomod, wrapper_gomod, writable_copy
 
 pytestmark = pytest.mark.unit
 needs_go = pytest.mark.skipif(
@@ -70,15 +70,22 @@ def test_cache_key_changes_with_the_build_inputs():
     flagged = ModuleBuild("t", "m", "v1", ("m/cmd",), ldflags=("-X a=b",))
     assert base.key() != flagged.key()
     assert base.key().startswith("go-t-v1-")
-    tagged = ModuleBuild("t", "m", "v1", ("m/cmd",), tags=("builtinassets",))
-    assert tagged.key() not in {base.key(), flagged.key()}
+    tree = TreeBuild("t", "m", "v1", ("./cmd",))
+    tagged = TreeBuild("t", "m", "v1", ("./cmd",), tags=("builtinassets",))
+    assert len({base.key(), tree.key(), tagged.key()}) == 3
+
+
+def test_cache_keys_of_wrapper_builds_stay_as_they_were():
+    # Every cached Go build would be rebuilt if adding build kinds changed these keys.
+    spec = ModuleBuild("kind", "sigs.k8s.io/kind", "v0.30.0", ("sigs.k8s.io/kind",))
+    assert spec.key() == "go-kind-v0.30.0-b4fec330be"
 
 
 def test_cache_key_follows_the_overlay_content_not_its_path(tmp_path):
     def overlaid(folder, content):
         (tmp_path / folder / "web").mkdir(parents=True)
         (tmp_path / folder / "web" / "embed.go").write_text(content)
-        return ModuleBuild("t", "m", "v1", ("./cmd",), in_tree=True, overlay=tmp_path / folder)
+        return TreeBuild("t", "m", "v1", ("./cmd",), overlay=tmp_path / folder)
 
     one, moved, changed = overlaid("a", "x"), overlaid("b", "x"), overlaid("c", "y")
     assert one.key() == moved.key()
