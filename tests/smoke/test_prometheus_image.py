@@ -14,8 +14,6 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from e2e.gates import require_docker
-from kindlab.airgap.cluster_images import prometheus_image
 from kindlab.httpready import answers_ready
 from kindlab.versions import image_tag, pin
 from kindlab.wait import WaitTimeout, wait_for
@@ -29,12 +27,10 @@ SCRIPT = re.compile(r'<script[^>]+src="\./(assets/[^"]+\.js)"')
 
 
 @pytest.fixture(scope="module")
-def prometheus_url() -> Iterator[str]:
+def prometheus_url(prometheus_image: str) -> Iterator[str]:
     """A container of the built image, with its own default config, on a loopback port."""
-    require_docker("the Prometheus image smoke test")
-    image = prometheus_image()
     name = f"kindlab-smoke-prometheus-{uuid.uuid4().hex[:8]}"
-    docker("run", "--detach", "--name", name, "--publish", "127.0.0.1::9090", image)
+    docker("run", "--detach", "--name", name, "--publish", "127.0.0.1::9090", prometheus_image)
     try:
         port = docker("port", name, "9090/tcp").splitlines()[0].rsplit(":", 1)[1]
         url = f"http://127.0.0.1:{port}"
@@ -79,10 +75,9 @@ def test_a_missing_asset_is_not_found(prometheus_url):
     assert reply.status_code == 404
 
 
-def test_the_image_runs_the_pinned_release_with_its_promtool(prometheus_url):
+def test_the_image_runs_the_pinned_release_with_its_promtool(prometheus_url, prometheus_image):
     release = image_tag(pin("PROMETHEUS_IMAGE")).lstrip("v")
     info = requests.get(f"{prometheus_url}/api/v1/status/buildinfo", timeout=5).json()
     assert info["data"]["version"] == release
-    image = pin("PROMETHEUS_IMAGE")
-    promtool = docker("run", "--rm", "--entrypoint", "/bin/promtool", image, "--version")
+    promtool = docker("run", "--rm", "--entrypoint", "/bin/promtool", prometheus_image, "--version")
     assert f"version {release}" in promtool
