@@ -98,9 +98,15 @@ def go_env() -> dict[str, str]:
 
 
 def module_info(module: str, version: str) -> dict:
-    """`go mod download -json`: the module's go.mod path, publish time and VCS origin."""
+    """`go mod download -json`: the module's paths, plus its publish time and VCS origin.
+
+    The time (and the origin, where the proxy records one) is only in the version's .info
+    file: the download listing leaves them out once the module is in the cache.
+    """
     out = run(["go", "mod", "download", "-json", f"{module}@{version}"], env=go_env())
-    return json.loads(out[out.index("{") :])
+    info = json.loads(out[out.index("{") :])
+    published = json.loads(Path(info["Info"]).read_text()) if info.get("Info") else {}
+    return {**published, **info}
 
 
 def parse_gomod(path: Path) -> dict:
