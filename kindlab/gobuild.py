@@ -19,7 +19,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from kindlab.cache import cache_root
+from kindlab.cache import building, cache_root
 from kindlab.progress import run, step
 from kindlab.versions import REPO_ROOT
 
@@ -150,6 +150,13 @@ def build_module(spec: ModuleBuild) -> Path:
     out_dir = cache_root() / spec.key()
     if (out_dir / STAMP).exists():
         return out_dir
+    with building(out_dir):
+        if not (out_dir / STAMP).exists():  # another process may have built it meanwhile
+            _build(spec, out_dir)
+    return out_dir
+
+
+def _build(spec: ModuleBuild, out_dir: Path) -> None:
     what = f"{spec.name} {spec.version} from {spec.module}"
     with step(f"Building {what} (cached afterwards)"):
         info = module_info(spec.module, spec.version)
@@ -167,7 +174,6 @@ def build_module(spec: ModuleBuild) -> Path:
             label=f"go build of {spec.name} {spec.version}",
         )  # fmt: skip
     (out_dir / STAMP).write_text("\n".join(sorted(p.name for p in out_dir.iterdir())))
-    return out_dir
 
 
 def writable_copy(tree: Path, work: Path, overlay: Path | None = None) -> None:

@@ -15,7 +15,7 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from kindlab.cache import cache_root
+from kindlab.cache import building, cache_root
 from kindlab.errors import KindlabError
 from kindlab.progress import run, step
 from kindlab.versions import pin
@@ -46,11 +46,11 @@ class NodeTools:
 
 
 def node_package() -> str:
-    """`node-linux-<arch>@<NODE_VERSION>`: the runtime package for this machine."""
+    """`node-linux-<arch>@<NODE_RUNTIME_VERSION>`: the runtime package for this machine."""
     machine = platform.machine().lower()
     if machine not in NODE_ARCH:
         raise NodeUnavailable(f"no Node.js runtime package for machine type {machine!r}")
-    return f"node-linux-{NODE_ARCH[machine]}@{pin('NODE_VERSION')}"
+    return f"node-linux-{NODE_ARCH[machine]}@{pin('NODE_RUNTIME_VERSION')}"
 
 
 def node_tools() -> NodeTools:
@@ -59,6 +59,13 @@ def node_tools() -> NodeTools:
     tools = NodeTools(cache_root() / f"nodejs-{node.replace('@', '-')}-{pnpm.replace('@', '-')}")
     if (tools.prefix / STAMP).exists():
         return tools
+    with building(tools.prefix):
+        if not (tools.prefix / STAMP).exists():  # another process may have installed it
+            _install(tools, node, pnpm)
+    return tools
+
+
+def _install(tools: NodeTools, node: str, pnpm: str) -> None:
     npm = shutil.which("npm")
     if npm is None:
         raise NodeUnavailable(f"npm is needed to install {node} and {pnpm}: apt-get install npm")
@@ -71,7 +78,6 @@ def node_tools() -> NodeTools:
             label=f"npm install of {node} and {pnpm}",
         )  # fmt: skip
         found = run(["node", "--version"], env=tools.env()).strip()
-        if found != f"v{pin('NODE_VERSION')}":
+        if found != f"v{pin('NODE_RUNTIME_VERSION')}":
             raise NodeUnavailable(f"{node} installed, but `node --version` says {found}")
     (tools.prefix / STAMP).write_text(f"{node}\n{pnpm}\n")
-    return tools

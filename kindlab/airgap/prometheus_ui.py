@@ -19,7 +19,7 @@ import json
 import shutil
 from pathlib import Path
 
-from kindlab.cache import cache_root
+from kindlab.cache import building, cache_root
 from kindlab.errors import KindlabError
 from kindlab.gobuild import module_info, writable_copy
 from kindlab.nodejs import node_package, node_tools
@@ -42,8 +42,14 @@ def prometheus_ui_overlay(module: str, version: str) -> Path:
     overlay = root / "overlay"
     if (root / STAMP).exists():
         return overlay
-    tools = node_tools()
-    work = root / "src"
+    with building(root):
+        if not (root / STAMP).exists():  # another process may have built it meanwhile
+            _build_ui(module, version, root)
+    return overlay
+
+
+def _build_ui(module: str, version: str, root: Path) -> None:
+    tools, work, overlay = node_tools(), root / "src", root / "overlay"
     with step(f"Building the web UI of {module} {version} with pnpm (cached afterwards)"):
         writable_copy(Path(module_info(module, version)["Dir"]) / UI_DIR, work)
         shutil.rmtree(work / OLD_UI)
@@ -60,7 +66,6 @@ def prometheus_ui_overlay(module: str, version: str) -> Path:
         write_embedded_assets(work / "static", overlay / UI_DIR, work / "embed.go.tmpl")
         shutil.rmtree(work)
     (root / STAMP).write_text("built\n")
-    return overlay
 
 
 def write_embedded_assets(static: Path, ui_dir: Path, template: Path) -> list[str]:

@@ -11,7 +11,7 @@ pytestmark = pytest.mark.unit
 @pytest.mark.parametrize(("machine", "arch"), [("x86_64", "x64"), ("aarch64", "arm64")])
 def test_the_runtime_package_matches_the_machine(monkeypatch, machine, arch):
     monkeypatch.setattr(platform, "machine", lambda: machine)
-    assert node_package() == f"node-linux-{arch}@{pin('NODE_VERSION')}"
+    assert node_package() == f"node-linux-{arch}@{pin('NODE_RUNTIME_VERSION')}"
 
 
 def test_a_machine_without_a_runtime_package_is_named(monkeypatch):
