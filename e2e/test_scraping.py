@@ -11,7 +11,7 @@ import yaml
 
 from kindlab.cluster import appops, autoscaling, waits
 from kindlab.cluster.health import clear_faults, fault_call, live_app_pods
-from kindlab.versions import REPO_ROOT
+from kindlab.versions import REPO_ROOT, image_tag, pin
 from tests.lint.promql import (
     dashboard_queries,
     edge_queries,
@@ -47,6 +47,12 @@ def one_target_per_pod(kube, prom) -> waits.Condition:
         return done, f"{len(up)} healthy of {len(targets)} targets for {len(pods)} pods"
 
     return check
+
+
+def test_prometheus_is_the_pinned_release_and_its_ui_works(prom):
+    # The URL `tox -e up` prints must be usable by a person: the UI, not only the API.
+    assert prom.build_version() == image_tag(pin("PROMETHEUS_IMAGE")).lstrip("v")
+    assert prom.ui_problems() == []
 
 
 def test_every_pod_is_one_healthy_target(deployed_app, prom, run_report):

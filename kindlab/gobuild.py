@@ -4,17 +4,22 @@ Upstream projects that carry `replace` directives (Kubernetes, Traefik) cannot b
 plain `go install mod@version`, because replaces only apply in the main module. We build them
 from a small wrapper module that requires the upstream module and re-states its replaces; a
 local `./staging/src/<module>` replace (Kubernetes) becomes the published staging module.
+
+A project whose release build adds generated files to its tree (Prometheus embeds its web UI
+that way) is built inside a writable copy of its downloaded module tree instead (TreeBuild).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import os
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-from kindlab.cache import cache_root
+from kindlab.cache import building, cache_root
 from kindlab.progress import run, step
 from kindlab.versions import REPO_ROOT
 
@@ -37,15 +42,71 @@ class ModuleBuild:
         digest = hashlib.sha256(repr(self).encode()).hexdigest()[:10]
         return f"go-{self.name}-{self.version}-{digest}"
 
+    def prepare(self, work: Path, info: dict) -> None:
+        """The source to build in `work`: a wrapper module that requires the upstream one."""
+        work.mkdir(parents=True, exist_ok=True)
+        (work / "go.mod").write_text(wrapper_gomod(self, parse_gomod(Path(info["GoMod"]))))
+
+    def build_flags(self) -> list[str]:
+        return []
+
+
+@dataclass(frozen=True)
+class TreeBuild(ModuleBuild):
+    """A module built in a writable copy of its own tree, packages named "./cmd/...".
+
+    For projects whose release build adds generated files (Prometheus embeds its web UI): Go
+    refuses overlays of files in the module cache. The tree's own go.mod and go.sum apply as
+    released, with build tags as the project's release build sets them.
+    """
+
+    tags: tuple[str, ...] = ()
+    # Files laid over the tree before building; their content, not their path, is keyed.
+    overlay: Path | None = None
+
+    def key(self) -> str:
+        sha = hashlib.sha256(repr(dataclasses.replace(self, overlay=None)).encode())
+        if self.overlay is not None:
+            sha.update(tree_digest(self.overlay).encode())
+        return f"go-{self.name}-{self.version}-{sha.hexdigest()[:10]}"
+
+    def prepare(self, work: Path, info: dict) -> None:
+        writable_copy(Path(info["Dir"]), work, self.overlay)
+
+    def build_flags(self) -> list[str]:
+        return ["-tags", ",".join(self.tags)] if self.tags else []
+
+
+def tree_digest(root: Path) -> str:
+    """SHA-256 (hex) over every file under `root`, by relative path and content."""
+    sha = hashlib.sha256()
+    for file in sorted(p for p in root.rglob("*") if p.is_file()):
+        sha.update(file.relative_to(root).as_posix().encode())
+        sha.update(file.read_bytes())
+    return sha.hexdigest()
+
 
 def go_env() -> dict[str, str]:
-    return {**os.environ, "CGO_ENABLED": "0", "GOTOOLCHAIN": "local", "GOFLAGS": "-mod=mod"}
+    # GOWORK=off: a released tree may carry a go.work naming directories its zip leaves out.
+    return {
+        **os.environ,
+        "CGO_ENABLED": "0",
+        "GOTOOLCHAIN": "local",
+        "GOFLAGS": "-mod=mod",
+        "GOWORK": "off",
+    }
 
 
 def module_info(module: str, version: str) -> dict:
-    """`go mod download -json`: the module's go.mod path, publish time and VCS origin."""
+    """`go mod download -json`: the module's paths, plus its publish time and VCS origin.
+
+    The time (and the origin, where the proxy records one) is only in the version's .info
+    file: the download listing leaves them out once the module is in the cache.
+    """
     out = run(["go", "mod", "download", "-json", f"{module}@{version}"], env=go_env())
-    return json.loads(out[out.index("{") :])
+    info = json.loads(out[out.index("{") :])
+    published = json.loads(Path(info["Info"]).read_text()) if info.get("Info") else {}
+    return {**published, **info}
 
 
 def parse_gomod(path: Path) -> dict:
@@ -89,24 +150,41 @@ def build_module(spec: ModuleBuild) -> Path:
     out_dir = cache_root() / spec.key()
     if (out_dir / STAMP).exists():
         return out_dir
-    work = out_dir / "src"
-    work.mkdir(parents=True, exist_ok=True)
+    with building(out_dir):
+        if not (out_dir / STAMP).exists():  # another process may have built it meanwhile
+            _build(spec, out_dir)
+    return out_dir
+
+
+def _build(spec: ModuleBuild, out_dir: Path) -> None:
     what = f"{spec.name} {spec.version} from {spec.module}"
     with step(f"Building {what} (cached afterwards)"):
         info = module_info(spec.module, spec.version)
-        (work / "go.mod").write_text(wrapper_gomod(spec, parse_gomod(Path(info["GoMod"]))))
+        work = out_dir / "src"
+        spec.prepare(work, info)
         if spec.main_source:
             (work / "main.go").write_text(spec.main_source)
         ldflags = " ".join(("-s", "-w", *_expand(spec.ldflags, info)))
         targets = list(spec.packages) or ["."]
         run(
-            ["go", "build", "-trimpath", "-ldflags", ldflags, "-o", str(out_dir) + "/", *targets],
+            ["go", "build", "-trimpath", *spec.build_flags(), "-ldflags", ldflags,
+             "-o", str(out_dir) + "/", *targets],
             cwd=work,
             env=go_env(),
             label=f"go build of {spec.name} {spec.version}",
-        )
+        )  # fmt: skip
     (out_dir / STAMP).write_text("\n".join(sorted(p.name for p in out_dir.iterdir())))
-    return out_dir
+
+
+def writable_copy(tree: Path, work: Path, overlay: Path | None = None) -> None:
+    """A fresh writable copy of (part of) a module tree, read-only in the module cache, and
+    `overlay`'s files on top."""
+    shutil.rmtree(work, ignore_errors=True)
+    shutil.copytree(tree, work, copy_function=shutil.copyfile)
+    for directory, _dirs, _files in os.walk(work):
+        os.chmod(directory, 0o755)
+    if overlay is not None:
+        shutil.copytree(overlay, work, dirs_exist_ok=True)
 
 
 def _expand(flags: tuple[str, ...], info: dict) -> list[str]:
@@ -119,11 +197,7 @@ def _expand(flags: tuple[str, ...], info: dict) -> list[str]:
 def build_local_tool(name: str) -> Path:
     """Build one of our own Go tools under tools/<name>; cached by a digest of its source."""
     source = REPO_ROOT / "tools" / name
-    sha = hashlib.sha256()
-    for file in sorted(p for p in source.rglob("*") if p.is_file()):
-        sha.update(file.relative_to(source).as_posix().encode())
-        sha.update(file.read_bytes())
-    target = cache_root() / "bin" / f"{name}-{sha.hexdigest()[:12]}"
+    target = cache_root() / "bin" / f"{name}-{tree_digest(source)[:12]}"
     if not target.exists():
         target.parent.mkdir(parents=True, exist_ok=True)
         with step(f"Building tools/{name}"):

@@ -1,4 +1,5 @@
-"""A server is up when GET /ready answers 200; one that has exited will never be."""
+"""A server is up when GET /ready (or its own readiness path) answers 200; one that has exited
+will never be."""
 
 from __future__ import annotations
 
@@ -9,8 +10,8 @@ import requests
 from kindlab.wait import Condition, WaitStuck
 
 
-def answers_ready(base_url: str, gone: Callable[[], str | None]) -> Condition:
-    """GET <base_url>/ready answers 200. `gone()` names why the server is no more, if it is:
+def answers_ready(base_url: str, gone: Callable[[], str | None], path: str = "/ready") -> Condition:
+    """GET <base_url><path> answers 200. `gone()` names why the server is no more, if it is:
     then waiting stops at once instead of running out the timeout."""
 
     def check() -> tuple[bool, str]:
@@ -18,9 +19,9 @@ def answers_ready(base_url: str, gone: Callable[[], str | None]) -> Condition:
         if why:
             raise WaitStuck(why)
         try:
-            status = requests.get(f"{base_url}/ready", timeout=2).status_code
+            status = requests.get(f"{base_url}{path}", timeout=2).status_code
         except requests.ConnectionError:
             return False, "no answer yet"
-        return status == 200, f"GET /ready -> {status}"
+        return status == 200, f"GET {path} -> {status}"
 
     return check

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -17,6 +18,11 @@ class PrometheusError(KindlabError):
 
 class RulesRejected(PrometheusError):
     """Prometheus refused to load a rules file on reload; the message is Prometheus's own."""
+
+
+# The 3.x UI's query page, where / leads; its index.html loads bundles relative to the page.
+UI_PAGE = "/query"
+UI_SCRIPT = re.compile(r'<script[^>]+src="\./(assets/[^"]+\.js)"')
 
 
 @dataclass
@@ -79,6 +85,33 @@ class Prometheus:
         response = requests.post(f"{self.base_url}/-/reload", timeout=30)
         if response.status_code != 200:
             raise RulesRejected(response.text.strip() or f"HTTP {response.status_code}")
+
+    def build_version(self) -> str:
+        return self._get("/api/v1/status/buildinfo")["version"]
+
+    def ui_problems(self) -> list[str]:
+        """What keeps the web UI from working for a person ([] when nothing does): / leads to
+        the query page, which is HTML whose script bundles load.
+
+        A Prometheus built without its UI passes every API check and answers this page with 500.
+        """
+        root = requests.get(f"{self.base_url}/", allow_redirects=False, timeout=self.timeout)
+        problems = []
+        if root.status_code != 302 or root.headers.get("Location") != UI_PAGE:
+            where = root.headers.get("Location", "no Location")
+            problems.append(f"GET / -> {root.status_code} ({where}), expected 302 to {UI_PAGE}")
+        page = requests.get(f"{self.base_url}{UI_PAGE}", timeout=self.timeout)
+        if page.status_code != 200 or "text/html" not in page.headers.get("Content-Type", ""):
+            return [*problems, f"GET {UI_PAGE} -> {page.status_code}: {page.text[:120]!r}"]
+        scripts = UI_SCRIPT.findall(page.text)
+        if not scripts:
+            problems.append(f"GET {UI_PAGE}: the page references no script bundle")
+        for script in scripts:
+            asset = requests.get(f"{self.base_url}/{script}", timeout=self.timeout)
+            kind = asset.headers.get("Content-Type", "")
+            if asset.status_code != 200 or "javascript" not in kind:
+                problems.append(f"GET /{script} -> {asset.status_code} ({kind or 'no type'})")
+        return problems
 
     def ready(self) -> bool:
         try:

@@ -36,7 +36,7 @@ COMPONENTS: tuple[tuple[str, Callable[[], object]], ...] = (
     ("traefik", binaries.traefik_binary),
     ("pause", binaries.pause_binary),
     ("crictl", binaries.crictl_binary),
-    ("prometheus", binaries.prometheus_binary),
+    ("prometheus", binaries.prometheus_binaries),
     ("debian-base-image", debian_image),
     ("python-base-image", python_base_image),
     ("control-plane-images", control_plane_images),

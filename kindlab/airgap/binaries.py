@@ -13,7 +13,8 @@ from functools import cache
 from pathlib import Path
 
 from kindlab import download
-from kindlab.gobuild import ModuleBuild, build_local_tool, build_module
+from kindlab.airgap.prometheus_ui import prometheus_ui_overlay
+from kindlab.gobuild import ModuleBuild, TreeBuild, build_local_tool, build_module
 from kindlab.progress import run, say
 from kindlab.versions import image_tag, pin
 
@@ -29,6 +30,7 @@ KUBERNETES_COMMANDS = (
 # Any HTTP answer from the release host means the download path is open.
 RELEASE_PROBE = "https://dl.k8s.io/"
 RELEASE_PROBE_SECONDS = 3.0
+PROMETHEUS_MODULE = "github.com/prometheus/prometheus"
 ETCD_MAIN = """// Command etcd: the etcd server, built from its published module.
 package main
 
@@ -181,24 +183,42 @@ def pause_binary() -> Path:
     return build_local_tool("pause")
 
 
-def prometheus_binary() -> Path:
-    """Built from source: Debian's package leaves out Kubernetes service discovery."""
-    version = image_tag(pin("PROMETHEUS_IMAGE"))
-    # Prometheus publishes release v2.X.Y as Go module version v0.X.Y.
-    _major, minor, patch = version.lstrip("v").split(".")
+def prometheus_module_version(release: str) -> str:
+    """The Go module version of a Prometheus release: v3.Y.Z is v0.3YY.Z, v2.Y.Z was v0.Y.Z."""
+    major, minor, patch = release.lstrip("v").split(".")
+    if major == "2":
+        return f"v0.{minor}.{patch}"
+    return f"v0.{major}{int(minor):02d}.{patch}"
+
+
+def prometheus_version() -> str:
+    """The module version of the pinned Prometheus release."""
+    return prometheus_module_version(image_tag(pin("PROMETHEUS_IMAGE")))
+
+
+def prometheus_binaries() -> Path:
+    """prometheus (web UI compiled in) and promtool, built as upstream's release build does.
+
+    From source because Debian's package leaves out Kubernetes service discovery; in the
+    module's own tree (its go.mod has replace and exclude lines) with upstream's tags, all
+    optional service discoveries but Kubernetes' left out (static, file and HTTP SD stay).
+    """
+    release, version = image_tag(pin("PROMETHEUS_IMAGE")), prometheus_version()
     stamp = "github.com/prometheus/common/version"
-    build = ModuleBuild(
+    build = TreeBuild(
         name="prometheus",
-        module="github.com/prometheus/prometheus",
-        version=f"v0.{minor}.{patch}",
-        packages=("github.com/prometheus/prometheus/cmd/prometheus",),
+        module=PROMETHEUS_MODULE,
+        version=version,
+        packages=("./cmd/prometheus", "./cmd/promtool"),
         ldflags=(
-            f"-X {stamp}.Version={version.lstrip('v')}",
+            f"-X {stamp}.Version={release.lstrip('v')}",
             f"-X {stamp}.Revision={{commit}}",
             f"-X {stamp}.BuildDate={{date}}",
         ),
+        tags=("netgo", "builtinassets", "remove_all_sd", "enable_kubernetes_sd"),
+        overlay=prometheus_ui_overlay(PROMETHEUS_MODULE, version),
     )
-    return build_module(build) / "prometheus"
+    return build_module(build)
 
 
 def alertmanager_binary() -> Path:

@@ -20,6 +20,7 @@ from kindlab.airgap.dockerimages import (
     import_files_image,
     is_current,
 )
+from kindlab.gobuild import module_info
 from kindlab.versions import pin
 
 IMAGES_DIR = Path(__file__).parent / "images"
@@ -87,10 +88,17 @@ def traefik_image() -> str:
 
 
 def prometheus_image() -> str:
-    # Laid out like the upstream image: /bin/prometheus run as nobody.
-    return binary_image(
-        pin("PROMETHEUS_IMAGE"), binaries.prometheus_binary(), "/bin/prometheus", "USER 65534"
-    )
+    """Upstream's layout (images/prometheus), with the web UI compiled in."""
+    built = binaries.prometheus_binaries()
+    release = module_info(binaries.PROMETHEUS_MODULE, binaries.prometheus_version())["Dir"]
+    files = {
+        "prometheus": built / "prometheus",
+        "promtool": built / "promtool",
+        "prometheus.yml": Path(release) / "documentation/examples/prometheus.yml",
+        "LICENSE": Path(release) / "LICENSE",
+        "NOTICE": Path(release) / "NOTICE",
+    }
+    return debian_based_image(pin("PROMETHEUS_IMAGE"), "prometheus", files, {})
 
 
 def metrics_server_image() -> str:

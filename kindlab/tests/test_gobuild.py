@@ -2,7 +2,7 @@ import shutil
 
 import pytest
 
-from kindlab.gobuild import ModuleBuild, parse_gomod, wrapper_gomod
+from kindlab.gobuild import ModuleBuild, TreeBuild, parse_gomod, wrapper_gomod, writable_copy
 
 pytestmark = pytest.mark.unit
 needs_go = pytest.mark.skipif(
@@ -70,3 +70,46 @@ def test_cache_key_changes_with_the_build_inputs():
     flagged = ModuleBuild("t", "m", "v1", ("m/cmd",), ldflags=("-X a=b",))
     assert base.key() != flagged.key()
     assert base.key().startswith("go-t-v1-")
+    tree = TreeBuild("t", "m", "v1", ("./cmd",))
+    tagged = TreeBuild("t", "m", "v1", ("./cmd",), tags=("builtinassets",))
+    assert len({base.key(), tree.key(), tagged.key()}) == 3
+
+
+def test_cache_keys_of_wrapper_builds_stay_as_they_were():
+    # Every cached Go build would be rebuilt if adding build kinds changed these keys.
+    spec = ModuleBuild("kind", "sigs.k8s.io/kind", "v0.30.0", ("sigs.k8s.io/kind",))
+    assert spec.key() == "go-kind-v0.30.0-b4fec330be"
+
+
+def test_cache_key_follows_the_overlay_content_not_its_path(tmp_path):
+    def overlaid(folder, content):
+        (tmp_path / folder / "web").mkdir(parents=True)
+        (tmp_path / folder / "web" / "embed.go").write_text(content)
+        return TreeBuild("t", "m", "v1", ("./cmd",), overlay=tmp_path / folder)
+
+    one, moved, changed = overlaid("a", "x"), overlaid("b", "x"), overlaid("c", "y")
+    assert one.key() == moved.key()
+    assert one.key() != changed.key()
+
+
+def test_writable_copy_of_a_read_only_tree_takes_the_overlay(tmp_path):
+    tree = tmp_path / "mod@v1"
+    (tree / "web" / "ui").mkdir(parents=True)
+    (tree / "web" / "ui" / "embed.go.tmpl").write_text("package ui\n")
+    (tree / "go.mod").write_text("module m\n")
+    overlay = tmp_path / "overlay"
+    (overlay / "web" / "ui" / "static").mkdir(parents=True)
+    (overlay / "web" / "ui" / "embed.go").write_text("//go:embed static\n")
+    for path in [*tree.rglob("*"), tree]:  # as the module cache leaves it
+        path.chmod(0o555 if path.is_dir() else 0o444)
+    work = tmp_path / "work"
+    (work / "stale").mkdir(parents=True)
+
+    writable_copy(tree, work, overlay)
+
+    assert sorted(p.relative_to(work).as_posix() for p in work.rglob("*")) == [
+        "go.mod", "web", "web/ui", "web/ui/embed.go", "web/ui/embed.go.tmpl", "web/ui/static",
+    ]  # fmt: skip
+    (work / "web" / "ui" / "new.go").write_text("package ui\n")
+    (work / "go.mod").write_text("module changed\n")
+    assert (tree / "go.mod").read_text() == "module m\n"

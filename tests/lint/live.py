@@ -18,7 +18,7 @@ from kindlab.versions import REPO_ROOT
 from kindlab.wait import wait_for
 
 from .rules import PROMETHEUS_DIR
-from .tools import require
+from .tools import prometheus as prometheus_binary
 
 LOOPBACK = "127.0.0.1"
 
@@ -82,7 +82,7 @@ def gunicorn(workdir: Path) -> Iterator[str]:
 
 @contextlib.contextmanager
 def prometheus(workdir: Path, target: str) -> Iterator[str]:
-    """Debian's Prometheus with the compose config, aimed at `target`; yields its base URL."""
+    """The pinned Prometheus with the compose config, aimed at `target`; yields its base URL."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     config["global"] |= {"scrape_interval": "1s", "evaluation_interval": "1s"}
     config["rule_files"] = [str(PROMETHEUS_DIR / "rules" / "*.yml")]
@@ -91,7 +91,7 @@ def prometheus(workdir: Path, target: str) -> Iterator[str]:
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     args = [
-        require("prometheus"),
+        prometheus_binary(),
         f"--config.file={workdir / 'prometheus.yml'}",
         f"--storage.tsdb.path={workdir / 'tsdb'}",
         f"--web.listen-address={LOOPBACK}:{port}",

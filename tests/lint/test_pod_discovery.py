@@ -1,7 +1,7 @@
 """The in-cluster scrape config finds exactly one target per app pod, each labelled with its pod.
 
-Debian's Prometheus is built without kubernetes_sd, so the pod role is simulated: file_sd
-targets carrying the same __meta_kubernetes_* labels Prometheus's pod role derives from the
+Without a cluster there are no pods to discover, so the pod role is simulated: file_sd targets
+carrying the same __meta_kubernetes_* labels Prometheus's pod role derives from the
 rendered Deployment's pod template. `promtool check service-discovery` then runs the real
 relabeling engine over them.
 """

@@ -1,4 +1,8 @@
-"""promtool: the configs parse, the rules parse, and every alert's unit tests pass."""
+"""promtool: both configs parse, the rules parse, and every alert's unit tests pass.
+
+The promtool is the pinned Prometheus 3 build, Kubernetes discovery included, so the in-cluster
+config is checked as it is, not only the compose one.
+"""
 
 import shutil
 
@@ -8,7 +12,7 @@ from .rules import PROMETHEUS_DIR, RULE_FILES, RULE_TESTS, rules, untested_alert
 from .tools import promtool, run
 
 
-def check_compose_config(config, rule_dir):
+def check_config(config, rule_dir):
     """promtool check config, with the rule glob pointed at `rule_dir` so the rules load too."""
     data = yaml.safe_load(config.read_text())
     data["rule_files"] = [str(rule_dir / "*.yml")]
@@ -20,7 +24,14 @@ def check_compose_config(config, rule_dir):
 def test_compose_config_is_valid(tmp_path):
     config = tmp_path / "prometheus.yml"
     shutil.copy(PROMETHEUS_DIR / "prometheus.yml", config)
-    result = check_compose_config(config, PROMETHEUS_DIR / "rules")
+    result = check_config(config, PROMETHEUS_DIR / "rules")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_cluster_config_is_valid(tmp_path):
+    config = tmp_path / "prometheus.yml"
+    shutil.copy(PROMETHEUS_DIR / "prometheus-kubernetes.yml", config)
+    result = check_config(config, PROMETHEUS_DIR / "rules")
     assert result.returncode == 0, result.stdout + result.stderr
 
 
@@ -56,7 +67,18 @@ def test_promtool_checks_reject_broken_copies(tmp_path):
     rule_file.write_text(original.replace("sum by (le) (rate(", "sum by (le) (rate((", 1))
     result = run([promtool(), "check", "rules", str(rule_file)])
     assert result.returncode != 0, result.stdout
-    result = check_compose_config(broken / "prometheus.yml", broken / "rules")
+    result = check_config(broken / "prometheus.yml", broken / "rules")
+    assert result.returncode != 0, result.stdout
+    rule_file.write_text(original)
+
+    # A pod discovery role that does not exist, and retention written as the 2.x flag's name.
+    cluster = broken / "prometheus-kubernetes.yml"
+    text = cluster.read_text()
+    cluster.write_text(text.replace("- role: pod", "- role: pods", 1))
+    result = check_config(cluster, broken / "rules")
+    assert result.returncode != 0 and "pods" in result.stdout + result.stderr
+    cluster.write_text(text.replace("retention:", "retention.time:", 1))
+    result = check_config(cluster, broken / "rules")
     assert result.returncode != 0, result.stdout
 
     # An unknown config field.

@@ -13,15 +13,11 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.airgap.binaries import alertmanager_binary, kubectl_binary
+from kindlab.airgap.binaries import alertmanager_binary, kubectl_binary, prometheus_binaries
 from kindlab.versions import REPO_ROOT
 
 # Tool -> how to get it on Debian, the machine kind of this project and of CI.
 INSTALL_HINTS = {
-    "kubectl": "a kubectl with kustomize (set KINDLAB_KUBECTL to one)",
-    "promtool": "apt-get install -y prometheus",
-    "prometheus": "apt-get install -y prometheus",
-    "amtool": "the pinned Alertmanager's build (Go on PATH) or KINDLAB_AMTOOL",
     "check-jsonschema": "pip install check-jsonschema (the `lint` extra)",
 }
 
@@ -37,29 +33,35 @@ def require(tool: str) -> str:
 def kubectl() -> str:
     """KINDLAB_KUBECTL if set, else the pinned kubectl: verified release online, else built."""
     if os.environ.get("KINDLAB_KUBECTL"):
-        return _overridable("kubectl", "KINDLAB_KUBECTL")
+        return _chosen("KINDLAB_KUBECTL")
     return str(kubectl_binary())
 
 
 def promtool() -> str:
-    """promtool from KINDLAB_PROMTOOL (e.g. an upstream build) or else Debian's on PATH."""
-    return _overridable("promtool", "KINDLAB_PROMTOOL")
+    """KINDLAB_PROMTOOL if set (e.g. an upstream release), else the pinned one, built."""
+    if os.environ.get("KINDLAB_PROMTOOL"):
+        return _chosen("KINDLAB_PROMTOOL")
+    return str(prometheus_binaries() / "promtool")
 
 
 def amtool() -> str:
     """KINDLAB_AMTOOL if set, else the pinned release's amtool, built with Alertmanager."""
     if os.environ.get("KINDLAB_AMTOOL"):
-        return _overridable("amtool", "KINDLAB_AMTOOL")
+        return _chosen("KINDLAB_AMTOOL")
     return str(alertmanager_binary() / "amtool")
 
 
-def _overridable(tool: str, variable: str) -> str:
-    chosen = os.environ.get(variable)
-    if chosen:
-        if not os.access(chosen, os.X_OK):
-            pytest.fail(f"{variable}={chosen} is not an executable", pytrace=False)
-        return chosen
-    return require(tool)
+def prometheus() -> str:
+    """The pinned Prometheus, built as the air-gapped cluster runs it."""
+    return str(prometheus_binaries() / "prometheus")
+
+
+def _chosen(variable: str) -> str:
+    """The executable a variable names; anything else fails, naming the variable."""
+    chosen = os.environ[variable]
+    if not os.access(chosen, os.X_OK):
+        pytest.fail(f"{variable}={chosen} is not an executable", pytrace=False)
+    return chosen
 
 
 def run(args: list[str], cwd: Path = REPO_ROOT) -> subprocess.CompletedProcess[str]:

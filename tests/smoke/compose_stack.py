@@ -45,7 +45,7 @@ services:
     image: ${{PROMETHEUS_IMAGE}}
     command: [--config.file=/etc/prometheus/prometheus.yml, --storage.tsdb.path=/prometheus]
     volumes: ["{control_config}:/etc/prometheus/prometheus.yml:ro"]
-    tmpfs: [/prometheus]
+    tmpfs: ["/prometheus:uid=65534,gid=65534"]
     ports: ["127.0.0.1::9090"]
 """
 

@@ -11,6 +11,7 @@ import pytest
 
 from e2e.gates import require_docker
 from kindlab.airgap.base_images import python_base_image
+from kindlab.airgap.cluster_images import prometheus_image as cluster_prometheus_image
 from kindlab.appimage import build_app_image
 from kindlab.httpready import answers_ready
 from kindlab.progress import say
@@ -50,6 +51,17 @@ def app_image() -> BuiltImage:
     size_mb = int(docker("image", "inspect", "--format", "{{.Size}}", image_id)) / 1e6
     say(f"image {SMOKE_TAG}: {size_mb:.1f} MB on base {base}")
     return BuiltImage(SMOKE_TAG, image_id, base, SMOKE_VERSION)
+
+
+@pytest.fixture(scope="session")
+def prometheus_image() -> str:
+    """The pinned Prometheus image as the air-gapped cluster runs it, built (cached) here.
+
+    The compose stack never pulls, so it needs the image present before it starts, whichever
+    smoke test runs first.
+    """
+    require_docker("the Prometheus image")
+    return cluster_prometheus_image()
 
 
 @pytest.fixture

@@ -62,7 +62,9 @@ def grafana_here() -> bool:
 
 
 @pytest.fixture(scope="module")
-def stack(compose, app_image, grafana_here, tmp_path_factory) -> Iterator[ComposeStack]:
+def stack(
+    compose, app_image, prometheus_image, grafana_here, tmp_path_factory
+) -> Iterator[ComposeStack]:
     override = write_override(tmp_path_factory.mktemp("compose"), app_image.tag)
     running = ComposeStack(
         compose,
