@@ -24,11 +24,13 @@ def test_burns_real_cpu_and_reports_it(client):
     assert set(body) == {"requested_cpu_ms", "cpu_ms", "wall_ms", "pod", "worker_pid"}
     assert body["requested_cpu_ms"] == 100
     assert body["pod"] == "pod-a"
-    # Generous bounds: the machine is shared, but the burn stops soon after its budget.
-    assert 80 <= body["cpu_ms"] < 1000
+    # Generous bounds: the machine is shared. The burn stops soon after its budget, or, on a
+    # starved machine (CI runs tiers side by side), at its 1 s wall deadline with less CPU.
+    starved = body["wall_ms"] >= 0.95 * cpuburn.MIN_WALL_SECONDS * 1000
+    assert 80 <= body["cpu_ms"] < 1000 or (starved and body["cpu_ms"] > 0)
     assert body["wall_ms"] >= body["cpu_ms"] * 0.9
     # Measured by the process's own CPU clock too, so a sleep cannot pass for work.
-    assert burned >= 0.08
+    assert burned >= 0.9 * body["cpu_ms"] / 1000
 
 
 def test_cost_follows_the_request(client):
@@ -80,7 +82,8 @@ def test_malformed_cpu_ms_is_400(client, query, detail):
 def test_cpu_ms_out_of_range_is_422_and_burns_nothing(client, value, detail):
     started = time.process_time()
     assert_error(client.get(f"/work?cpu_ms={value}"), 422, detail)
-    assert time.process_time() - started < 0.05
+    # Far below the smallest burn it refused (201 ms); a loaded machine slows Python itself.
+    assert time.process_time() - started < 0.15
 
 
 def test_cap_bounds_are_inclusive(client):
