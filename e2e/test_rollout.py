@@ -47,29 +47,28 @@ def _assert_clean_rollout(report, old: str, new: str) -> None:
     assert {old, new} <= set(report.versions()), "both releases must answer during the rollout"
 
 
+def _roll_between(run_report, scenario: str, kube, ingress, releases: tuple[str, str], action):
+    """One rollout from releases[0] to releases[1] under load: recorded, then judged."""
+    before, after = releases
+    report, seconds = _roll(kube, ingress, action)
+    run_report.record_traffic(
+        scenario,
+        report,
+        rollout_seconds=round(seconds, 1),
+        both_releases_serving=report.serving_window(before, after),
+    )
+    _assert_clean_rollout(report, before, after)
+    assert _versions_after_rollout(kube, ingress, after) == {after}
+
+
 def test_rolling_update_and_undo_drop_no_request(restore_app, ingress, app_images, run_report):
     kube = restore_app.kube
     old, new = (ref.rsplit(":", 1)[1] for ref in (app_images["v1"], app_images["v2"]))
 
-    update, seconds = _roll(kube, ingress, lambda: appops.set_release(kube, app_images["v2"], new))
-    run_report.record_traffic(
-        "rolling_update",
-        update,
-        rollout_seconds=round(seconds, 1),
-        both_releases_serving=update.serving_window(old, new),
-    )
-    _assert_clean_rollout(update, old, new)
-    assert _versions_after_rollout(kube, ingress, new) == {new}
-
-    undo, seconds = _roll(kube, ingress, lambda: appops.rollout_undo(kube))
-    run_report.record_traffic(
-        "rollout_undo",
-        undo,
-        rollout_seconds=round(seconds, 1),
-        both_releases_serving=undo.serving_window(new, old),
-    )
-    _assert_clean_rollout(undo, new, old)
-    assert _versions_after_rollout(kube, ingress, old) == {old}
+    _roll_between(run_report, "rolling_update", kube, ingress, (old, new),
+                  lambda: appops.set_release(kube, app_images["v2"], new))  # fmt: skip
+    _roll_between(run_report, "rollout_undo", kube, ingress, (new, old),
+                  lambda: appops.rollout_undo(kube))  # fmt: skip
 
 
 def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_report):
