@@ -47,9 +47,10 @@ def _document(report: TrafficReport) -> dict:
 
 
 def _charts_drawn(browser: Browser, page, expected: int, shot: str, timeout: float = 20) -> int:
-    """Every chart of the page has drawn its SVG (Plotly fills an empty div)."""
-    browser.text(page, ".js-plotly-plot .main-svg", shot=shot, timeout=timeout)
-    drawn = page.locator(".js-plotly-plot").count()
+    """Every chart of the page has drawn its SVG: Plotly marks a div it has drawn into with
+    the class js-plotly-plot (an SVG has no inner text to wait for, the div does)."""
+    browser.text(page, ".js-plotly-plot", shot=shot, timeout=timeout)
+    drawn = page.locator(".js-plotly-plot:has(svg.main-svg)").count()
     if drawn != expected:
         browser.fail(page, shot, f"{drawn} charts drawn, {expected} expected")
     return drawn
@@ -75,5 +76,5 @@ def test_report_check_fails_when_the_charts_cannot_draw(ingress, browser, served
     figure = charts.scenario_figure("short_run", _document(report)["scenarios"]["short_run"])
     (folder / "broken.html").write_text(figure.to_html(include_plotlyjs=False))
     page = browser.open(f"{base}/broken.html", shot="traffic-report-control")
-    with pytest.raises(BrowserCheckFailed, match="shows no"):
+    with pytest.raises(BrowserCheckFailed, match=r"shows no '\.js-plotly-plot'"):
         _charts_drawn(browser, page, 1, "traffic-report-control", timeout=5)
