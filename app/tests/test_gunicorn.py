@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -24,10 +25,21 @@ CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 REPO = CONF.parents[1]
 
 
+# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768 and up by default):
+# the outgoing connections of tiers running beside this one cannot take the port between this
+# check and gunicorn's bind, as an ephemeral one was taken once ("Connection in use").
+FIXED_PORTS = range(20000, 32000)
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+    for port in random.sample(FIXED_PORTS, 200):
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no free port in {FIXED_PORTS}")
 
 
 class Server:
