@@ -9,6 +9,7 @@ listener (or another bound socket) counts, named by its container or process.
 from __future__ import annotations
 
 import os
+import random
 import shutil
 import socket
 import subprocess
@@ -94,3 +95,21 @@ def _containers_publishing(port: int) -> list[str]:
         check=False,
     )
     return listing.stdout.split()
+
+
+# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768 and up by default):
+# outgoing connections cannot take such a port between a check and a server's bind, as an
+# ephemeral one was taken once while other tiers' connections churned ("Connection in use").
+FIXED_PORTS = range(20000, 32000)
+
+
+def unused_fixed_port(candidates: range = FIXED_PORTS) -> int:
+    """A loopback port nothing is bound to, for a server started by another process."""
+    for port in random.sample(candidates, min(200, len(candidates))):
+        with socket.socket() as probe:
+            try:
+                probe.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError(f"no unused port in {candidates}")

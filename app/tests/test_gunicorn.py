@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import json
 import os
-import random
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -18,6 +16,7 @@ import pytest
 import requests
 
 from app import healthcheck
+from kindlab import ports
 from kindlab.httpready import answers_ready
 from kindlab.wait import WaitTimeout, wait_for
 
@@ -25,26 +24,9 @@ CONF = Path(__file__).resolve().parents[1] / "gunicorn.conf.py"
 REPO = CONF.parents[1]
 
 
-# Below the kernel's ephemeral range (net.ipv4.ip_local_port_range, 32768 and up by default):
-# the outgoing connections of tiers running beside this one cannot take the port between this
-# check and gunicorn's bind, as an ephemeral one was taken once ("Connection in use").
-FIXED_PORTS = range(20000, 32000)
-
-
-def free_port() -> int:
-    for port in random.sample(FIXED_PORTS, 200):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", port))
-            except OSError:
-                continue
-            return port
-    raise RuntimeError(f"no free port in {FIXED_PORTS}")
-
-
 class Server:
     def __init__(self, tmp_path: Path, **env: str):
-        self.port = free_port()
+        self.port = ports.unused_fixed_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.state_dir = tmp_path / "state"
         self.metrics_dir = tmp_path / "metrics"
@@ -214,5 +196,5 @@ def test_healthcheck_module_probes_the_port(start_server, monkeypatch):
     assert healthcheck.main() == 0
     requests.put(f"{server.url}/fault", json={"hang_liveness": True}, timeout=5)
     assert healthcheck.main() == 1
-    monkeypatch.setenv("PORT", str(free_port()))
+    monkeypatch.setenv("PORT", str(ports.unused_fixed_port()))
     assert healthcheck.main() == 1

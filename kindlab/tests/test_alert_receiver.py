@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import signal
-import socket
 import subprocess
 import sys
 
 import pytest
 import requests
 
+from kindlab import ports
 from kindlab.receiverimage import RECEIVER_DIR
 from kindlab.wait import wait_for
 
@@ -33,9 +33,7 @@ NOTIFICATION = {
 
 @pytest.fixture
 def receiver():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = ports.unused_fixed_port()
     proc = subprocess.Popen(
         [sys.executable, str(RECEIVER_DIR / "receiver.py")],
         env={"PORT": str(port)},

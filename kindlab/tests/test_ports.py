@@ -4,6 +4,7 @@ import time
 
 import pytest
 
+from kindlab import ports
 from kindlab.ports import port_holder
 
 pytestmark = pytest.mark.unit
@@ -49,3 +50,19 @@ def test_a_listener_is_named_with_its_process():
 
 def test_a_free_port_has_no_holder():
     assert port_holder("127.0.0.1", _free_port()) is None
+
+
+def test_unused_fixed_port_is_below_the_ephemeral_range_and_free():
+    port = ports.unused_fixed_port()
+    assert port in ports.FIXED_PORTS
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", port))
+
+
+def test_no_unused_fixed_port_is_a_clear_error():
+    with socket.socket() as holder:
+        holder.bind(("127.0.0.1", 0))
+        taken = holder.getsockname()[1]
+        holder.listen()
+        with pytest.raises(RuntimeError, match="no unused port"):
+            ports.unused_fixed_port(range(taken, taken + 1))
