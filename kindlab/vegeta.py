@@ -96,6 +96,7 @@ class Attack:
         self._dir = tempfile.TemporaryDirectory(prefix="kindlab-vegeta-")
         self._results = Path(self._dir.name) / "results.bin"
         self._process: subprocess.Popen | None = None
+        self._hits: list[Hit] | None = None
 
     def start(self) -> None:
         targets = Path(self._dir.name) / "targets.json"
@@ -116,7 +117,10 @@ class Attack:
         self._process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
 
     def stop(self) -> list[Hit]:
-        """Stop sending; requests in flight finish and are recorded."""
+        """Stop sending; requests in flight finish and are recorded. Once stopped, the same
+        hits again (a lab may stop its load and also defer the stop as a clean-up)."""
+        if self._hits is not None:
+            return self._hits
         if self._process is None:
             return []
         if self._process.poll() is None:
@@ -129,9 +133,12 @@ class Attack:
         if self._process.returncode not in (0, -signal.SIGINT) or not self._results.exists():
             raise RuntimeError(f"vegeta attack failed ({self._process.returncode}): {err.strip()}")
         try:
-            return decode(run([str(vegeta_binary()), "encode", "--to=json", str(self._results)]))
+            self._hits = decode(
+                run([str(vegeta_binary()), "encode", "--to=json", str(self._results)])
+            )
         finally:
             self._dir.cleanup()
+        return self._hits
 
 
 def decode(lines: str) -> list[Hit]:

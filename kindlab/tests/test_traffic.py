@@ -104,3 +104,12 @@ def test_without_go_or_a_built_vegeta_the_error_says_what_to_install(monkeypatch
             vegeta.vegeta_binary()
     finally:
         vegeta.vegeta_binary.cache_clear()
+
+
+def test_stopping_twice_gives_the_same_report(server):
+    generator = TrafficGenerator(IngressClient(server, "app.test"), rate=20)
+    generator.start()
+    time.sleep(0.5)
+    first = generator.stop()
+    sent = first.sent
+    assert generator.stop().sent == sent > 0

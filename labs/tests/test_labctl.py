@@ -15,6 +15,7 @@ from pathlib import Path
 
 import pytest
 
+from kindlab.cluster.lifecycle import default_cluster_name
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.versions import REPO_ROOT
 from labs import actions, catalog
@@ -40,12 +41,13 @@ def home(tmp_path: Path) -> Path:
     return tmp_path
 
 
-def labctl(home: Path, *args: str, cluster: str = "kindlab", **env: str):
-    """`python -m labs ARGS` with no terminal attached (stdin, stdout and stderr are pipes)."""
+def labctl(home: Path, *args: str, cluster: str | None = None, **env: str):
+    """`python -m labs ARGS` with no terminal attached (stdin, stdout and stderr are pipes),
+    on the tier's own cluster unless told (the labs tier runs on kindlab-labs beside e2e)."""
     environ = {k: v for k, v in os.environ.items() if k not in {"NO_COLOR", "FORCE_COLOR"}} | {
         "KINDLAB_LABS_WORKDIR": str(home / "work"),
         "KINDLAB_LABS_STATE": str(home / "progress.json"),
-        "KINDLAB_CLUSTER_NAME": cluster,
+        "KINDLAB_CLUSTER_NAME": cluster or default_cluster_name(),
         **env,
     }
     return subprocess.run(
