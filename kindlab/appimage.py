@@ -19,11 +19,11 @@ from pathlib import Path
 
 from kindlab.airgap.base_images import python_base_image
 from kindlab.progress import run, say, step
+from kindlab.trust import ca_bundle
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DOCKERFILE = REPO_ROOT / "Dockerfile"
 CA_SECRET_ID = "ca_bundle"
-SYSTEM_CA_BUNDLE = Path("/etc/ssl/certs/ca-certificates.crt")
 DEBIAN_DOCKER = "/usr/bin/docker"  # Debian's docker.io client, often shadowed by a newer one
 BUILTIN_BUILDKIT = ((20, 10), (23, 0))  # client versions whose DOCKER_BUILDKIT=1 needs no buildx
 
@@ -68,14 +68,6 @@ def client_version(docker: str) -> tuple[int, int] | None:
     probe = subprocess.run([docker, "--version"], capture_output=True, text=True, check=False)
     match = re.search(r"version (\d+)\.(\d+)", probe.stdout)
     return (int(match[1]), int(match[2])) if match else None
-
-
-def ca_bundle() -> Path | None:
-    """The CA bundle the host trusts (SSL_CERT_FILE, REQUESTS_CA_BUNDLE, then Debian's)."""
-    for candidate in (os.environ.get("SSL_CERT_FILE"), os.environ.get("REQUESTS_CA_BUNDLE")):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return SYSTEM_CA_BUNDLE if SYSTEM_CA_BUNDLE.is_file() else None
 
 
 def build_app_image(tag: str, app_version: str, base_image: str | None = None) -> str:

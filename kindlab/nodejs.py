@@ -18,6 +18,7 @@ from pathlib import Path
 from kindlab.cache import building, cache_root
 from kindlab.errors import KindlabError
 from kindlab.progress import run, step
+from kindlab.trust import ca_bundle
 from kindlab.versions import pin
 
 STAMP = ".complete"
@@ -40,9 +41,16 @@ class NodeTools:
         return self.prefix / "node_modules" / ".bin"
 
     def env(self, **extra: str) -> dict[str, str]:
-        """The environment for a build: the pinned node and pnpm come first on PATH."""
+        """The environment for a build: the pinned node and pnpm come first on PATH, and they
+        trust the host's CA bundle. Node ships its own CA list, so behind a TLS-intercepting
+        proxy (our CI's) every registry fetch fails unless NODE_EXTRA_CA_CERTS names the host's
+        bundle; tox drops the variable from a user's environment, so it is set here."""
         path = f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-        return {**os.environ, "PATH": path, **extra}
+        trusted = {}
+        bundle = ca_bundle()
+        if bundle and not os.environ.get("NODE_EXTRA_CA_CERTS"):
+            trusted["NODE_EXTRA_CA_CERTS"] = str(bundle)
+        return {**os.environ, "PATH": path, **trusted, **extra}
 
 
 def node_package() -> str:
