@@ -36,24 +36,12 @@ from kindlab.errors import KindlabError
 from kindlab.pipeline import dindstore, registry, standins
 from kindlab.pipeline.tool import gitlab_ci_local
 from kindlab.progress import run, say, step
+from kindlab.trust import ca_bundle
 from kindlab.versions import REPO_ROOT, pin
 
 MERGE_REQUEST = ["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]
 MERGE_REQUEST += ["--unset-variable", "CI_COMMIT_BRANCH"]
 JOB_CACHE = "/kindlab-cache"
-HOST_CA_BUNDLES = ("/etc/ssl/certs/ca-certificates.crt",)
-
-
-def ca_bundle() -> Path | None:
-    """The CA bundle pip and the image build must trust (the host's, proxy CA included)."""
-    for candidate in (
-        os.environ.get("SSL_CERT_FILE"),
-        os.environ.get("REQUESTS_CA_BUNDLE"),
-        *HOST_CA_BUNDLES,
-    ):
-        if candidate and Path(candidate).is_file():
-            return Path(candidate)
-    return None
 
 
 def dind_job_images() -> dict[str, list[str]]:

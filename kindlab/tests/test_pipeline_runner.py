@@ -5,6 +5,7 @@ import stat
 import pytest
 import yaml
 
+from kindlab import trust
 from kindlab.pipeline import __main__ as pipeline
 from kindlab.pipeline import dindstore, registry, standins
 
@@ -54,7 +55,7 @@ def test_secrets_go_to_a_private_variables_file_not_argv(tmp_path, monkeypatch):
 def test_no_ca_bundle_no_variable(tmp_path, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
-    monkeypatch.setattr(pipeline, "HOST_CA_BUNDLES", (str(tmp_path / "missing.pem"),))
+    monkeypatch.setattr(trust, "SYSTEM_CA_BUNDLE", tmp_path / "missing.pem")
     path = pipeline.write_variables(tmp_path / "variables.yml", REGISTRY)
     assert "CA_BUNDLE" not in yaml.safe_load(path.read_text())
 
