@@ -118,9 +118,9 @@ def _epoch(timestamp: str) -> float:
 def test_every_edge_query_returns_data(deployed_app, ingress, prom, run_report):
     """The dashboard's and the rules' queries on Traefik's series, on the cluster's Prometheus.
 
-    The lint tier runs every other query against a Prometheus scraping one gunicorn; these need
-    Traefik in front of the app (tests/lint/test_queries_live.py says so). A misspelled copy
-    must come back empty, or the check proves nothing.
+    The lint tier runs them against a Traefik on loopback scraped by a static job; here they
+    prove that the cluster's `traefik` job finds the add-on by Kubernetes service discovery and
+    that its labels match. A misspelled copy must come back empty, or the check proves nothing.
     """
     for _ in range(50):
         ingress.get("/version")

@@ -1,8 +1,14 @@
-"""A real gunicorn serving the app and a real Prometheus scraping it, both on loopback only."""
+"""A real gunicorn serving the app behind a real Traefik, and a real Prometheus scraping both.
+
+All on loopback only. Traefik runs with the metrics flags of the cluster's add-on (read from its
+manifest, so the two cannot drift) and a file-provider route to the gunicorn: the edge series
+the dashboard and the alerts read (job "traefik") exist here as on the cluster.
+"""
 
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import os
 import socket
 import subprocess
@@ -19,8 +25,12 @@ from kindlab.wait import wait_for
 
 from .rules import PROMETHEUS_DIR
 from .tools import prometheus as prometheus_binary
+from .tools import traefik as traefik_binary
 
 LOOPBACK = "127.0.0.1"
+TRAEFIK_MANIFEST = REPO_ROOT / "k8s/addons/traefik/deployment.yaml"
+# The add-on's flags that shape the edge series; its providers and ports are the cluster's own.
+TRAEFIK_FLAG_PREFIXES = ("--metrics.", "--global.")
 
 
 def free_port() -> int:
@@ -80,14 +90,56 @@ def gunicorn(workdir: Path) -> Iterator[str]:
         yield url
 
 
+def traefik_addon_flags() -> list[str]:
+    """The metrics and global flags of the Traefik add-on's container."""
+    deployment = yaml.safe_load(TRAEFIK_MANIFEST.read_text())
+    (container,) = deployment["spec"]["template"]["spec"]["containers"]
+    return [arg for arg in container["args"] if arg.startswith(TRAEFIK_FLAG_PREFIXES)]
+
+
+@dataclasses.dataclass(frozen=True)
+class Edge:
+    url: str  # where clients send requests
+    metrics_target: str  # host:port of its /metrics, for a scrape config
+
+
 @contextlib.contextmanager
-def prometheus(workdir: Path, target: str) -> Iterator[str]:
-    """The pinned Prometheus with the compose config, aimed at `target`; yields its base URL."""
+def traefik(workdir: Path, backend: str) -> Iterator[Edge]:
+    """The pinned Traefik routing every path to `backend` (a URL), as the app's Ingress does."""
+    web, internal = free_port(), free_port()
+    routes = {
+        "http": {
+            "routers": {"kindlab-app": {"rule": "PathPrefix(`/`)", "service": "kindlab-app"}},
+            "services": {"kindlab-app": {"loadBalancer": {"servers": [{"url": backend}]}}},
+        }
+    }
+    (workdir / "traefik-dynamic").mkdir()
+    (workdir / "traefik-dynamic" / "routes.yaml").write_text(yaml.safe_dump(routes))
+    args = [
+        traefik_binary(),
+        f"--entryPoints.web.address={LOOPBACK}:{web}",
+        f"--entryPoints.traefik.address={LOOPBACK}:{internal}",
+        f"--providers.file.directory={workdir / 'traefik-dynamic'}",
+        *traefik_addon_flags(),
+    ]
+    with process(args, workdir / "traefik.log"):
+        edge = Edge(url=f"http://{LOOPBACK}:{web}", metrics_target=f"{LOOPBACK}:{internal}")
+        wait_until(lambda: requests.get(f"{edge.url}/health", timeout=2).ok, "Traefik -> /health")
+        yield edge
+
+
+@contextlib.contextmanager
+def prometheus(workdir: Path, target: str, edge_target: str | None = None) -> Iterator[str]:
+    """The pinned Prometheus with the compose config, aimed at `target` and, if given, at a
+    Traefik's metrics as job "traefik" (the cluster's job name); yields its base URL."""
     config = yaml.safe_load((PROMETHEUS_DIR / "prometheus.yml").read_text())
     config["global"] |= {"scrape_interval": "1s", "evaluation_interval": "1s"}
     config["rule_files"] = [str(PROMETHEUS_DIR / "rules" / "*.yml")]
     (job,) = config["scrape_configs"]
     job["static_configs"][0]["targets"] = [target]
+    if edge_target is not None:
+        edge_job = {"job_name": "traefik", "static_configs": [{"targets": [edge_target]}]}
+        config["scrape_configs"].append(edge_job)
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     args = [

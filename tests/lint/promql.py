@@ -86,13 +86,8 @@ def selectors(queries: list[Query]) -> list[Query]:
 
 
 def edge_queries(queries: list[Query]) -> list[Query]:
-    """Those reading Traefik's series (job "traefik"): only a cluster's Prometheus has them."""
+    """Those reading Traefik's series (job "traefik", the edge)."""
     return [q for q in queries if EDGE_JOB in q.expr]
-
-
-def app_queries(queries: list[Query]) -> list[Query]:
-    """All the others: a Prometheus scraping one gunicorn (the lint tier's) has their series."""
-    return [q for q in queries if EDGE_JOB not in q.expr]
 
 
 def load_dashboard(path: Path = DASHBOARD) -> dict[str, Any]:

@@ -2,22 +2,22 @@
 
 A misspelled metric or label name passes promtool (it is valid PromQL) but returns nothing
 here. Queries run against monitoring/prometheus/prometheus.yml (the compose config) aimed at a
-gunicorn on loopback that has served ordinary, failing and fault-injected requests.
-
-Queries on Traefik's series (job "traefik", the edge) need a Traefik in front of the app: the
-e2e tier runs those on the cluster's Prometheus (e2e/test_scraping.py), with the same checks.
+gunicorn on loopback, plus a job "traefik" scraping the Traefik in front of it (the edge), after
+ordinary, failing and fault-injected requests went through that Traefik. The e2e tier runs the
+edge queries once more on the cluster's Prometheus (e2e/test_scraping.py), where Traefik is found
+by Kubernetes service discovery.
 """
 
 import contextlib
+import dataclasses
 import json
 
 import pytest
 import requests
 
-from .live import gunicorn, instant_query, prometheus, wait_until
+from .live import gunicorn, instant_query, prometheus, traefik, wait_until
 from .promql import (
     QueryError,
-    app_queries,
     dashboard_queries,
     edge_queries,
     load_dashboard,
@@ -47,7 +47,7 @@ def send_traffic(url):
 
 
 def all_queries(dashboard, rule_list):
-    queries = app_queries(dashboard_queries(dashboard) + rule_queries(rule_list))
+    queries = dashboard_queries(dashboard) + rule_queries(rule_list)
     return queries + selectors(queries)
 
 
@@ -67,9 +67,13 @@ def empty(url, queries):
 def prom(tmp_path_factory):
     """Prometheus URL, once every repo query has data (or the wait times out, naming them)."""
     workdir = tmp_path_factory.mktemp("live")
-    with gunicorn(workdir) as app, prometheus(workdir, app.removeprefix("http://")) as url:
-        wait_until(lambda: instant_query(url, 'up{job="kindlab-app"} == 1'), "a first scrape")
-        send_traffic(app)
+    with (
+        gunicorn(workdir) as app,
+        traefik(workdir, app) as edge,
+        prometheus(workdir, app.removeprefix("http://"), edge.metrics_target) as url,
+    ):
+        wait_until(lambda: len(instant_query(url, "up == 1")) == 2, "a first scrape of both jobs")
+        send_traffic(edge.url)
         queries = all_queries(load_dashboard(), rules())
         # On timeout the test below reports exactly which queries stayed empty.
         with contextlib.suppress(TimeoutError):
@@ -83,12 +87,15 @@ def test_every_dashboard_and_rule_query_returns_data(prom):
     assert empty(prom, queries) == []
 
 
-def test_edge_queries_are_left_to_the_cluster_and_exist():
-    """The split is by the edge job alone: the dashboard and the rules each read the edge."""
-    queries = dashboard_queries(load_dashboard()) + rule_queries(rules())
-    edge = edge_queries(queries)
+def test_the_edge_is_queried_by_the_dashboard_and_the_rules(prom):
+    """Both read Traefik's series; a misspelled edge metric returns nothing here."""
+    edge = edge_queries(dashboard_queries(load_dashboard()) + rule_queries(rules()))
     assert {q.source.split()[0] for q in edge} == {"panel", "alert"}, edge
-    assert not set(edge) & set(app_queries(queries))
+    misspelled = [
+        dataclasses.replace(q, expr=q.expr.replace("traefik_service_", "traefik_services_"))
+        for q in edge
+    ]
+    assert len(empty(prom, misspelled)) == len(edge)
 
 
 def test_every_app_series_has_a_pod_label(prom):

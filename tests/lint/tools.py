@@ -13,7 +13,12 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.airgap.binaries import alertmanager_binary, kubectl_binary, prometheus_binaries
+from kindlab.airgap.binaries import (
+    alertmanager_binary,
+    kubectl_binary,
+    prometheus_binaries,
+    traefik_binary,
+)
 from kindlab.versions import REPO_ROOT
 
 # Tool -> how to get it on Debian, the machine kind of this project and of CI.
@@ -54,6 +59,13 @@ def amtool() -> str:
 def prometheus() -> str:
     """The pinned Prometheus, built as the air-gapped cluster runs it."""
     return str(prometheus_binaries() / "prometheus")
+
+
+def traefik() -> str:
+    """KINDLAB_TRAEFIK if set (e.g. an upstream release), else the pinned one, built."""
+    if os.environ.get("KINDLAB_TRAEFIK"):
+        return _chosen("KINDLAB_TRAEFIK")
+    return str(traefik_binary())
 
 
 def _chosen(variable: str) -> str:
