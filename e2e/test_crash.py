@@ -80,6 +80,7 @@ def _crash_under_load(kube, ingress) -> Crash:
 
         waits.wait_for(restarted, f"kubelet to restart {name}", timeout=120)
         restart_seconds = time.time() - kill.asked_at
+        died_at = kill.exited_at()  # soon, before kubelet removes the dead container
         waits.wait_for(
             waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), f"{name} Ready"
         )
@@ -92,7 +93,7 @@ def _crash_under_load(kube, ingress) -> Crash:
         waits.wait_for(answering, f"{name} to answer through the ingress again", timeout=60)
         rejoin_seconds = time.time() - kill.asked_at
         time.sleep(AFTER_SECONDS)
-    outcome = Crash(gets, posts, kill, kill.exited_at(), {})
+    outcome = Crash(gets, posts, kill, died_at, {})
     outcome.figures.update(
         {
             "victim": name,

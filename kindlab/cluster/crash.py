@@ -15,7 +15,7 @@ from datetime import datetime
 from kubernetes.client import V1Pod
 
 from kindlab.cluster.names import APP_CONTAINER
-from kindlab.progress import run, say
+from kindlab.progress import CommandError, run, say
 
 
 def _inspect(node: str, container: str, template: str) -> str:
@@ -43,11 +43,15 @@ class Kill:
 
     def exited_at(self) -> float:
         """When the container died, as the runtime recorded it (nanosecond timestamps, the
-        node's clock is the host's): tighter than the window around `docker exec kill`."""
-        finished = _inspect(self.node, self.container_id, "{{.status.finishedAt}}")
+        node's clock is the host's): tighter than the window around `docker exec kill`.
+
+        kubelet may already have removed the dead container (its garbage collection keeps few);
+        then the end of that window is the best bound there is.
+        """
         try:
+            finished = _inspect(self.node, self.container_id, "{{.status.finishedAt}}")
             return datetime.fromisoformat(finished).timestamp()
-        except ValueError:
+        except (CommandError, ValueError):
             return self.done_at
 
 

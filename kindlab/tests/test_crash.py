@@ -11,7 +11,9 @@ from kubernetes.client import (
     V1PodStatus,
 )
 
+from kindlab.cluster import crash
 from kindlab.cluster.crash import container_id
+from kindlab.progress import CommandError
 
 pytestmark = pytest.mark.unit
 
@@ -36,3 +38,14 @@ def test_the_running_containers_runtime_id():
 def test_a_container_that_is_not_running_cannot_be_crashed():
     with pytest.raises(ValueError, match="no running container 'app'"):
         container_id(_pod(running=False))
+
+
+def test_a_removed_container_dates_its_death_by_the_kill_window(monkeypatch):
+    """kubelet may garbage-collect the dead container before its end time is read (seen in CI:
+    crictl answered NotFound); the crash figures then use the end of the kill window."""
+
+    def gone(*args):
+        raise CommandError("crictl inspect: NotFound")
+
+    monkeypatch.setattr(crash, "_inspect", gone)
+    assert crash.Kill("node", "abc123", asked_at=10.0, done_at=10.2).exited_at() == 10.2
