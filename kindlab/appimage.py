@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import re
+import shlex
 import shutil
 import subprocess
 import tempfile
@@ -18,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kindlab.airgap.base_images import python_base_image
+from kindlab.errors import KindlabError
 from kindlab.progress import run, say, step
 from kindlab.trust import ca_bundle
 
@@ -28,7 +30,7 @@ DEBIAN_DOCKER = "/usr/bin/docker"  # Debian's docker.io client, often shadowed b
 BUILTIN_BUILDKIT = ((20, 10), (23, 0))  # client versions whose DOCKER_BUILDKIT=1 needs no buildx
 
 
-class BuildKitUnavailable(RuntimeError):
+class BuildKitUnavailable(KindlabError):
     """No docker client here can run a BuildKit build; the message says what would."""
 
 
@@ -36,10 +38,21 @@ class BuildKitUnavailable(RuntimeError):
 class BuildKitClient:
     argv: list[str]
     env: dict[str, str] = field(default_factory=dict)
+    # Why this client, in words a person reads before typing the command (lab 1 prints it).
+    why: str = ""
 
     def describe(self) -> str:
         extra = " ".join(f"{k}={v}" for k, v in self.env.items())
         return f"{extra} {' '.join(self.argv)}".strip()
+
+    def typed(self, args: list[str]) -> str:
+        """This client running `args`, as a person types it in a shell: plain `docker` when
+        that is what PATH finds, its full path when PATH finds another client first."""
+        docker = self.argv[0]
+        on_path = shutil.which("docker")
+        shown = "docker" if on_path and os.path.realpath(on_path) == docker else docker
+        prefix = [f"{k}={v}" for k, v in self.env.items()]
+        return shlex.join([*prefix, shown, *self.argv[1:], *args])
 
 
 def find_buildkit_client() -> BuildKitClient:
@@ -49,13 +62,19 @@ def find_buildkit_client() -> BuildKitClient:
         raise BuildKitUnavailable(f"no docker client found on PATH or at {DEBIAN_DOCKER}")
     for docker in clients:
         if _succeeds([docker, "buildx", "version"]):
-            return BuildKitClient([docker, "buildx", "build", "--load"])
+            why = f"{docker} has the buildx plugin, which runs BuildKit builds"
+            return BuildKitClient([docker, "buildx", "build", "--load"], why=why)
     versions = {docker: client_version(docker) for docker in clients}
     low, high = BUILTIN_BUILDKIT
     for docker, version in versions.items():
         if version is not None and low <= version < high:
-            return BuildKitClient([docker, "build"], {"DOCKER_BUILDKIT": "1"})
-    found = ", ".join(f"{d} ({'.'.join(map(str, v)) if v else '?'})" for d, v in versions.items())
+            why = (
+                f"no docker client here has the buildx plugin; {docker} is a "
+                f"{_shown_version(version)} client, whose built-in BuildKit DOCKER_BUILDKIT=1 "
+                "switches on (clients from 23.0 on hand BuildKit builds to buildx)"
+            )
+            return BuildKitClient([docker, "build"], {"DOCKER_BUILDKIT": "1"}, why)
+    found = ", ".join(f"{d} ({_shown_version(v)})" for d, v in versions.items())
     raise BuildKitUnavailable(
         f"no docker client can run a BuildKit build: found {found}, none has the buildx plugin "
         "and none is a 20.10-22.x client with built-in BuildKit. Install buildx "
@@ -68,6 +87,21 @@ def client_version(docker: str) -> tuple[int, int] | None:
     probe = subprocess.run([docker, "--version"], capture_output=True, text=True, check=False)
     match = re.search(r"version (\d+)\.(\d+)", probe.stdout)
     return (int(match[1]), int(match[2])) if match else None
+
+
+def build_options(tag: str, app_version: str, base_image: str) -> list[str]:
+    """The options of an app image build as a person types them, before the context `.`:
+    the base, the version the image reports, its tag, and the host's CA bundle as the build
+    secret the Dockerfile's pip trusts (behind a TLS-intercepting proxy; never in a layer)."""
+    options = [
+        "--build-arg", f"BASE_IMAGE={base_image}",
+        "--build-arg", f"APP_VERSION={app_version}",
+        "-t", tag,
+    ]  # fmt: skip
+    bundle = ca_bundle()
+    if bundle is not None:
+        options += ["--secret", f"id={CA_SECRET_ID},src={bundle}"]
+    return options
 
 
 def build_app_image(tag: str, app_version: str, base_image: str | None = None) -> str:
@@ -83,22 +117,21 @@ def build_app_image(tag: str, app_version: str, base_image: str | None = None) -
         iidfile = Path(tmp) / "iid"
         argv = [
             *client.argv,
+            *build_options(tag, app_version, base_image),
             "--progress=plain",
             "--file", str(DOCKERFILE),
-            "--build-arg", f"BASE_IMAGE={base_image}",
-            "--build-arg", f"APP_VERSION={app_version}",
             "--iidfile", str(iidfile),
-            "--tag", tag,
         ]  # fmt: skip
-        bundle = ca_bundle()
-        if bundle is not None:
-            argv += ["--secret", f"id={CA_SECRET_ID},src={bundle}"]
         title = f"Building {tag} (version {app_version}) on {base_image} via {client.describe()}"
         with step(title):
             run([*argv, str(REPO_ROOT)], env={**os.environ, **client.env}, quiet=False)
         image_id = iidfile.read_text().strip()
     say(f"{tag} is {image_id}")
     return image_id
+
+
+def _shown_version(version: tuple[int, int] | None) -> str:
+    return ".".join(map(str, version)) if version else "?"
 
 
 def _docker_clients() -> list[str]:

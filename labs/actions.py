@@ -48,14 +48,24 @@ def copy_lab_files(lab: Lab, source: str, target: Path) -> Path:
     return target
 
 
-def prepare_workspace(session: Session, lab: Lab) -> Path:
-    """The learner's copy of the start files (a lab without files gets an empty folder)."""
-    target = session.workspace(lab.slug)
-    if (lab.folder / "start").is_dir():
+def write_start_files(lab: Lab, target: Path) -> Path:
+    """The lab's start files in `target`, replacing it: made by the lab, or its start/ copied
+    (a lab without start files gets an empty folder)."""
+    if lab.start_files is not None:
+        shutil.rmtree(target, ignore_errors=True)
+        target.mkdir(parents=True)
+        lab.start_files(target)
+    elif (lab.folder / "start").is_dir():
         copy_lab_files(lab, "start", target)
     else:
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
+    return target
+
+
+def prepare_workspace(session: Session, lab: Lab) -> Path:
+    """The learner's copy of the start files."""
+    target = write_start_files(lab, session.workspace(lab.slug))
     say(f"your workspace: {target}")
     return target
 
@@ -63,11 +73,11 @@ def prepare_workspace(session: Session, lab: Lab) -> Path:
 def workspace_changed(session: Session, lab: Lab) -> bool:
     """True when the workspace exists and differs from a fresh copy of the start state."""
     workspace = session.workspace(lab.slug)
-    if not workspace.exists() or not (lab.folder / "start").is_dir():
+    if not workspace.exists() or not lab.has_start_files:
         return False
     fresh = workspace.parent / f".{lab.slug}.pristine"
     try:
-        copy_lab_files(lab, "start", fresh)
+        write_start_files(lab, fresh)
         return _tree(workspace) != _tree(fresh)
     finally:
         shutil.rmtree(fresh, ignore_errors=True)

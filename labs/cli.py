@@ -15,10 +15,9 @@ from typing import TextIO
 
 from kubernetes.client.exceptions import ApiException
 
-from kindlab.cluster import waits
 from kindlab.cluster.lifecycle import kubeconfig_path
 from kindlab.docker_engine import engine_running
-from kindlab.progress import CommandError
+from kindlab.errors import KindlabError
 from kindlab.versions import REPO_ROOT
 from labs import actions, catalog
 from labs.framework import CheckReport, Lab, Status, StepResult, run_check
@@ -97,7 +96,7 @@ def cmd_start(args: argparse.Namespace, console: Console) -> int:
     Progress().started(lab.number)
     console.print(console.paint(f"Lab {lab.number} started: {lab.title}", "bold"))
     console.print(f"  Instructions: {_relative(lab.folder / 'README.md')}")
-    if (lab.folder / "start").is_dir():
+    if lab.has_start_files:
         console.print(f"  Your files:   {_relative(session.workspace(lab.slug))}")
     console.print(f"  Check your work with: labctl check {lab.number}")
     return EXIT_OK
@@ -180,7 +179,8 @@ def cmd_env(args: argparse.Namespace, console: Console) -> int:
 
 def _session(args: argparse.Namespace, lab: Lab) -> Session:
     session = Session(cluster_name=args.cluster) if args.cluster else Session()
-    _require_docker()
+    if lab.needs_docker:
+        _require_docker()
     if lab.needs_cluster:
         session.cluster  # noqa: B018  (fails early, with the command to run, when there is none)
     return session
@@ -297,7 +297,7 @@ def main(
     except Declined as exc:
         print(f"labctl: {exc}", file=console.err)
         return EXIT_DECLINED
-    except (waits.WaitTimeout, CommandError, ApiException) as exc:
+    except (KindlabError, ApiException) as exc:
         print(f"labctl: {args.command} did not finish: {exc}", file=console.err)
         return EXIT_NOT_FINISHED
     except KeyboardInterrupt:

@@ -78,12 +78,21 @@ class Lab:
     steps: tuple[Step, ...]
     start: Callable[[Session], None]
     solve: Callable[[Session], None]
-    # Lab 1 runs on Docker alone; every other lab acts on the cluster.
+    # Lab 1 runs on Docker alone, lab 10 on files alone; the others act on the cluster.
     needs_cluster: bool = True
+    needs_docker: bool = True
+    # Writes the learner's start files into a folder, for a lab whose start files are made
+    # from the repository as it is now (lab 10 breaks a copy of .gitlab-ci.yml); by default
+    # the workspace gets a copy of the lab's start/ folder.
+    start_files: Callable[[Path], None] | None = None
 
     @property
     def folder(self) -> Path:
         return LABS_DIR / self.slug
+
+    @property
+    def has_start_files(self) -> bool:
+        return self.start_files is not None or (self.folder / "start").is_dir()
 
     def hints(self) -> dict[int, str]:
         return parse_hints((self.folder / "hints.md").read_text())

@@ -34,13 +34,11 @@ from kindlab.docker_engine import ensure_docker
 from kindlab.download import airgap_setting
 from kindlab.errors import KindlabError
 from kindlab.pipeline import dindstore, registry, standins
-from kindlab.pipeline.tool import gitlab_ci_local
+from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local
 from kindlab.progress import run, say, step
 from kindlab.trust import ca_bundle
 from kindlab.versions import REPO_ROOT, pin
 
-MERGE_REQUEST = ["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]
-MERGE_REQUEST += ["--unset-variable", "CI_COMMIT_BRANCH"]
 JOB_CACHE = "/kindlab-cache"
 
 

@@ -15,6 +15,10 @@ from kindlab.nodejs import node_tools, npm_install
 from kindlab.versions import pin
 
 STAMP = ".complete"
+# The variables GitLab sets in a merge-request pipeline, as gitlab-ci-local options: the source,
+# and no branch (GitLab sets CI_COMMIT_BRANCH only in branch pipelines).
+MERGE_REQUEST = ["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]
+MERGE_REQUEST += ["--unset-variable", "CI_COMMIT_BRANCH"]
 
 
 def install_dir() -> Path:

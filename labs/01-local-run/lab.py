@@ -1,21 +1,26 @@
-"""Lab 1: run the service and its image locally, and read its metrics. No cluster: the checker
-asks Docker about the image and the container, then talks to the app over the published port."""
+"""Lab 1: build the service's image with docker build, run it, and read its metrics. No
+cluster: the checker asks Docker about the image and the container, then talks to the app over
+the published port."""
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
+from dataclasses import dataclass
 from typing import Any
 
 import requests
 
+from kindlab.airgap.base_images import python_base_image
 from kindlab.airgap.dockerimages import image_labels
+from kindlab.appimage import build_options, find_buildkit_client
 from kindlab.cluster import waits
-from kindlab.cluster.app import build_app_image
 from kindlab.cluster.endpoints import LOOPBACK, docker_host_address
 from kindlab.docker_engine import engine_running
-from kindlab.progress import run, say
+from kindlab.progress import echo, run, say
+from kindlab.versions import REPO_ROOT, pin
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
@@ -25,6 +30,9 @@ IMAGE = actions.app_image(TAG)
 CONTAINER = "kindlab-lab1"
 PORT = "5000/tcp"
 VERSION_LABEL = "org.opencontainers.image.version"
+BASE_LABEL = "org.opencontainers.image.base.name"
+# The title the repository's Dockerfile gives the image: a retagged other image lacks it.
+TITLE_LABEL, TITLE = "org.opencontainers.image.title", "kindlab-app"
 COUNTER = "kindlab_data_items_processed_total"
 ANSWERS = "answers.yaml"
 
@@ -35,17 +43,60 @@ def _docker(*args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+@dataclass(frozen=True)
+class BuildCommand:
+    """The `docker build` that works on this machine: argv and environment to run it, the line
+    a learner types from the repository root, and why its base image and client were chosen."""
+
+    argv: list[str]
+    env: dict[str, str]
+    typed: str
+    base: str
+    client_why: str
+
+    @property
+    def base_why(self) -> str:
+        if self.base == pin("PYTHON_IMAGE"):
+            return "the pinned upstream Python image (versions/versions.env)"
+        return (
+            "kindlab's Debian Python on its debootstrapped base: the upstream Python image "
+            "cannot be pulled here"
+        )
+
+
+def build_command() -> BuildCommand:
+    """Finding the base image pulls the upstream Python image, or builds kindlab's own Debian
+    one where nothing can be pulled (as every kindlab build does), so the base then exists."""
+    base = python_base_image()
+    client = find_buildkit_client()
+    options = [*build_options(IMAGE, TAG, base), "."]
+    return BuildCommand(
+        [*client.argv, *options], client.env, client.typed(options), base, client.why
+    )
+
+
 def start(session: Session) -> None:
-    """No lab container and no lab image: the learner builds and runs both."""
+    """No lab container and no lab image: the learner builds and runs both. The base image the
+    build needs is made sure of, and the exact command for this machine printed."""
     if _docker("rm", "--force", CONTAINER).returncode == 0:
         say(f"removed container {CONTAINER}")
     if image_labels(IMAGE) is not None and _docker("image", "rm", IMAGE).returncode == 0:
         say(f"removed image {IMAGE}")
     actions.prepare_workspace(session, LAB)
+    command = build_command()
+    say(f"BASE_IMAGE={command.base}: {command.base_why}")
+    say(f"docker client: {command.client_why}")
+    say("step 2 of the README, the build, is this command (type it from the repository root):")
+    echo("")
+    echo(f"    {command.typed}")
+    echo("")
 
 
 def solve(session: Session) -> None:
-    build_app_image(TAG)
+    """What the README's steps do, with the very build command `labctl start 1` prints."""
+    command = build_command()
+    say(f"running: {command.typed}")
+    run(command.argv, cwd=REPO_ROOT, env={**os.environ, **command.env}, quiet=False)
     _docker("rm", "--force", CONTAINER)
     # Any free host port: the check reads which one Docker chose. Off loopback only when the
     # Docker host is another machine (Docker-in-Docker), so its port can be reached.
@@ -114,6 +165,17 @@ def image_built(ctx: CheckContext) -> Verdict:
     return passed(f"{IMAGE} exists")
 
 
+def image_from_dockerfile(ctx: CheckContext) -> Verdict:
+    labels = image_labels(IMAGE) or {}
+    if labels.get(TITLE_LABEL) != TITLE:
+        return failed(
+            f"{IMAGE} has the title label {labels.get(TITLE_LABEL)!r}, not {TITLE!r}: it was not "
+            "built from this repository's Dockerfile (docker build ... . from the repository "
+            "root)"
+        )
+    return passed(f"{IMAGE} is {TITLE}, built on {labels.get(BASE_LABEL, '?')}")
+
+
 def image_version(ctx: CheckContext) -> Verdict:
     version = (image_labels(IMAGE) or {}).get(VERSION_LABEL)
     if version != TAG:
@@ -155,6 +217,22 @@ def health(ctx: CheckContext) -> Verdict:
     return passed(f"GET {url}/health answered 200 {body}")
 
 
+def version_answers(ctx: CheckContext) -> Verdict:
+    """The running app reports the version the image was built with, in body and header."""
+    url = ctx.memo["url"]
+    response = requests.get(f"{url}/version", timeout=5)
+    body = response.json() if response.ok else {}
+    header = response.headers.get("X-App-Version")
+    if body.get("version") != TAG or header != TAG:
+        return failed(
+            f"GET {url}/version answered {response.status_code} with version "
+            f"{body.get('version')!r} (X-App-Version {header!r}), not {TAG!r}: is the "
+            f"container running the {IMAGE} you built last? (docker rm --force {CONTAINER}, "
+            "then docker run again)"
+        )
+    return passed(f"GET {url}/version says {TAG}, served by {body.get('pod', '?')}")
+
+
 def data_posted(ctx: CheckContext) -> Verdict:
     value = _counter(ctx.memo["url"])
     ctx.memo["counter"] = value
@@ -183,17 +261,19 @@ def answer(ctx: CheckContext) -> Verdict:
 LAB = Lab(
     number=1,
     slug="01-local-run",
-    title="Run the service and its image locally",
+    title="Build the image and run it locally",
     start=start,
     solve=solve,
     needs_cluster=False,
     steps=(
         Step("Docker answers", docker_answers, hint=1),
         Step(f"image {IMAGE} is built", image_built, hint=1),
+        Step("the image was built from this repository's Dockerfile", image_from_dockerfile, 1),
         Step(f"the image says it is version {TAG}", image_version, hint=1),
         Step(f"container {CONTAINER} runs the image", running, hint=2),
         Step("the container's port 5000 is published on the host", published, hint=2),
         Step("GET /health answers 200", health, hint=2),
+        Step(f"GET /version says {TAG}", version_answers, hint=2),
         Step("at least one item was POSTed to /data", data_posted, hint=3),
         Step("answers.yaml holds the counter you read in /metrics", answer, hint=3),
     ),

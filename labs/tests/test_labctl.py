@@ -203,3 +203,22 @@ def test_reset_really_restores_the_start_state(home, session):
         assert f"failing at {LAB4_FIRST_FAILURE!r}" in listing
     finally:
         actions.baseline(session)
+
+
+@NEEDS_DOCKER
+def test_lab_10_needs_neither_cluster_nor_docker(home):
+    """Its checker reads a file with gitlab-ci-local: an engine that does not answer is fine."""
+    nowhere = {"DOCKER_HOST": "tcp://127.0.0.1:9"}
+    started = labctl(home, "start", "10", cluster=ABSENT_CLUSTER, **nowhere)
+    assert started.returncode == EXIT_OK, started
+    assert "python -m kindlab.pipeline.plan" in started.stderr
+    failing = labctl(home, "check", "10", cluster=ABSENT_CLUSTER, **nowhere)
+    assert failing.returncode == EXIT_CHECK_FAILED, failing
+    assert "FAIL  a merge-request pipeline creates the e2e job" in failing.stdout
+    assert "none of its rules ['$CI_COMMIT_BRANCH'] holds for a merge request" in failing.stdout
+    # Edits to the generated start file are noticed: a reset asks first.
+    copy = home / "work" / "10-pipeline" / ".gitlab-ci.yml"
+    copy.write_text(copy.read_text().replace("$CI_COMMIT_BRANCH", "$CI_MERGE_REQUEST_IID"))
+    assert labctl(home, "reset", "10", **nowhere).returncode == EXIT_DECLINED
+    assert labctl(home, "solve", "10", "--yes", **nowhere).returncode == EXIT_OK
+    assert labctl(home, "check", "10", **nowhere).returncode == EXIT_OK

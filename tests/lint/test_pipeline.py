@@ -29,6 +29,7 @@ from typing import Any
 import pytest
 import yaml
 
+from kindlab.pipeline.plan import VARIABLE_REF, expand
 from kindlab.versions import REPO_ROOT, pins
 
 from .tools import require, run
@@ -157,21 +158,6 @@ def variables_of(ci: dict[str, Any], job: dict[str, Any] | None = None) -> dict[
     """Global variables overridden by the job's, values only (GitLab's long form reduced)."""
     merged = {**ci.get("variables", {}), **((job or {}).get("variables") or {})}
     return {k: v["value"] if isinstance(v, dict) else str(v) for k, v in merged.items()}
-
-
-VARIABLE_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
-
-
-def expand(value: str, variables: dict[str, str], depth: int = 0) -> str:
-    """Expand $VAR and ${VAR} as GitLab does for variables; unknown names stay as written."""
-    if depth > 10:
-        raise ValueError(f"variable expansion does not terminate: {value}")
-
-    def substitute(match: re.Match[str]) -> str:
-        name = match[1] or match[2]
-        return expand(variables[name], variables, depth + 1) if name in variables else match[0]
-
-    return VARIABLE_REF.sub(substitute, value)
 
 
 def flatten(script: Any) -> list[str]:

@@ -65,3 +65,28 @@ def test_ca_bundle_prefers_the_env(tmp_path, monkeypatch):
     monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "missing.pem"))
     monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(bundle))
     assert appimage.ca_bundle() == bundle
+
+
+def test_the_command_reads_as_typed_and_says_why_this_client(clients_on_path, monkeypatch):
+    monkeypatch.setattr(appimage, "ca_bundle", lambda: None)  # no TLS-intercepting proxy
+    *_, debian = clients_on_path(("28.2.2", False), debian=("20.10.24+dfsg1", False))
+    client = appimage.find_buildkit_client()
+    options = appimage.build_options("kindlab/app:lab1", "lab1", "kindlab/python3:bookworm")
+    # PATH finds the 28.2 client first: the line names Debian's by its path.
+    assert client.typed([*options, "."]) == (
+        f"DOCKER_BUILDKIT=1 {debian} build --build-arg BASE_IMAGE=kindlab/python3:bookworm "
+        "--build-arg APP_VERSION=lab1 -t kindlab/app:lab1 ."
+    )
+    assert "20.10 client" in client.why and "buildx" in client.why
+
+
+def test_plain_docker_when_path_finds_the_buildx_client(clients_on_path, tmp_path, monkeypatch):
+    bundle = tmp_path / "ca.pem"
+    bundle.write_text("x")
+    monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
+    clients_on_path(("28.2.2", True))
+    options = appimage.build_options("kindlab/app:lab1", "lab1", "python:3.11-slim")
+    assert appimage.find_buildkit_client().typed(options) == (
+        "docker buildx build --load --build-arg BASE_IMAGE=python:3.11-slim --build-arg "
+        f"APP_VERSION=lab1 -t kindlab/app:lab1 --secret id=ca_bundle,src={bundle}"
+    )
