@@ -3,10 +3,13 @@
 GitLab is out of reach (and CI must never depend on it), so `.gitlab-ci.yml` is validated
 against the GitLab CI schema that check-jsonschema vendors, then read the way GitLab reads it:
 `extends` merged, `rules` evaluated for merge-request, default-branch, tag and plain-branch
-pipelines. The build and deploy scripts are executed with fake docker, kubectl and kustomize, so
-"pushes the commit-SHA image", "passes the CA secret only when given" and "rolls back a failed
-rollout" are observed behaviour, not string matches. README.md, tox.ini and .ci/run are held to
-one another: the documented tox environments are the real ones and `tox -m ci` is the suite.
+pipelines. The build and deploy scripts are executed with fake docker and kubectl (the
+release the deploy job writes is rendered by the real kustomize in kubectl), so "pushes the
+commit-SHA image", "passes the CA secret only when given", "ships the production overlay with
+this commit's image and tag" and "rolls back a failed rollout" are observed behaviour, not
+string matches (tests/gitlab/ runs the same jobs for real). README.md, tox.ini and .ci/run
+are held to one another: the documented tox environments are the real ones and `tox -m ci` is
+the suite.
 
 Every check is also run on a deliberately broken copy of its input and must reject it.
 """
@@ -19,7 +22,6 @@ import fnmatch
 import json
 import os
 import re
-import shutil
 import subprocess
 import sys
 from collections.abc import Callable
@@ -32,6 +34,7 @@ import yaml
 from kindlab.pipeline.plan import VARIABLE_REF, expand
 from kindlab.versions import REPO_ROOT, pins
 
+from .kustomize import RenderError, by_kind, copy_inputs, render
 from .tools import require, run
 
 PIPELINE = REPO_ROOT / ".gitlab-ci.yml"
@@ -55,9 +58,6 @@ KEYWORDS = {
     "after_script",
     "spec",
 }
-# Tools only the pipeline uses: pinned in .gitlab-ci.yml itself. Any other literal *_IMAGE or
-# *_VERSION there must be a copy of versions/versions.env.
-PIPELINE_ONLY_PINS = {"KUSTOMIZE_VERSION"}
 # What the docker client (and so kind and the fixtures) reads from the environment: a job that
 # sets one of these for a tox env needs tox to pass it through.
 DOCKER_CLIENT_VARIABLES = {
@@ -306,7 +306,7 @@ def rule_problems(ci: dict[str, Any]) -> list[str]:
 
 
 def pin_problems(ci: dict[str, Any]) -> list[str]:
-    """Literal versions are copies of versions.env (or pipeline-only); images come from them."""
+    """Literal versions are copies of versions.env; images come from them."""
     pinned, problems = pins(), []
     blocks = {"variables": ci.get("variables", {})}
     blocks |= {
@@ -319,14 +319,9 @@ def pin_problems(ci: dict[str, Any]) -> list[str]:
             value = str(raw["value"] if isinstance(raw, dict) else raw)
             if name in pinned and value != pinned[name]:
                 problems.append(f"{scope}: {name}={value}, but versions.env pins {pinned[name]}")
-            elif (
-                name not in pinned
-                and name not in PIPELINE_ONLY_PINS
-                and re.search(r"_(IMAGE|VERSION)$", name)
-                and "$" not in value
-            ):
+            elif name not in pinned and re.search(r"_(IMAGE|VERSION)$", name) and "$" not in value:
                 problems.append(f"{scope}: {name}={value} pins a version versions.env lacks")
-    allowed = set(pinned) | PIPELINE_ONLY_PINS
+    allowed = set(pinned)
     for name, job in jobs(ci).items():
         images = [job.get("image")] + [
             s["name"] if isinstance(s, dict) else s for s in job.get("services", [])
@@ -443,6 +438,12 @@ def cache_problems(ci: dict[str, Any]) -> list[str]:
 
 # --- running job scripts with fake tools -----------------------------------------------------
 
+# A rollout timeout unlike the job's default, to see that the job waits for $ROLLOUT_TIMEOUT.
+SHORT_TIMEOUT = "42s"
+VERSION_LABEL = "app.kubernetes.io/version"
+# Anything a job downloads goes here and fails: job scripts run offline in these checks.
+NO_NETWORK = {"http_proxy": "http://127.0.0.1:9", "https_proxy": "http://127.0.0.1:9"}
+
 FAKE_TOOL = """#!{python}
 import json, os, sys
 with open(os.environ["FAKE_LOG"], "a") as log:
@@ -467,25 +468,39 @@ def install_fakes(directory: Path, names: tuple[str, ...]) -> dict[str, Path]:
 
 
 def run_job_script(
-    ci: dict[str, Any], job: dict[str, Any], workdir: Path, extra: dict[str, str]
+    ci: dict[str, Any],
+    job: dict[str, Any],
+    workdir: Path,
+    extra: dict[str, str],
+    before_script: bool = False,
 ) -> tuple[int, list[list[str]], str]:
-    """Run a job's `script` (not before_script: that talks to real services) under sh -e."""
+    """Run a job's `script` under sh -e, offline, with fake docker and kubectl.
+
+    `before_script` runs first only if asked: the build job's talks to a dind service. The
+    deploy job's runs as on an air-gapped runner (KINDLAB_AIRGAP=1, kubectl named by
+    KINDLAB_KUBECTL, a KUBECONFIG file).
+    """
     bin_dir = workdir / "fake-bin"
-    fakes = install_fakes(bin_dir, ("docker", "kubectl", "kustomize"))
-    shutil.copy(fakes["kustomize"], workdir / "kustomize")
+    fakes = install_fakes(bin_dir, ("docker", "kubectl"))
     log = workdir / "calls.jsonl"
+    kubeconfig = workdir / "kubeconfig"
+    kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
     predefined = {**PREDEFINED, "CI_PROJECT_DIR": str(workdir), **extra}
-    variables = variables_of(ci, job)
+    variables = {**variables_of(ci, job), **extra}
     env = {
         "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
         "HOME": str(workdir),
         "FAKE_LOG": str(log),
+        "KINDLAB_AIRGAP": "1",
         "KINDLAB_KUBECTL": str(fakes["kubectl"]),
+        "KUBECONFIG": str(kubeconfig),
+        **NO_NETWORK,
         **predefined,
         **{k: expand(v, {**variables, **predefined}) for k, v in variables.items()},
     }
+    steps = flatten(job.get("before_script")) if before_script else []
     result = subprocess.run(
-        ["sh", "-e", "-c", "\n".join(flatten(job.get("script")))],
+        ["sh", "-e", "-c", "\n".join(steps + flatten(job.get("script")))],
         cwd=workdir,
         env=env,
         capture_output=True,
@@ -550,30 +565,45 @@ def build_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
 
 
 def deploy_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
-    """Deploy applies the production overlay with this commit's image; undoes a failed rollout."""
+    """Deploy ships the production overlay with this commit's image and the tag as version,
+    needs nothing but kubectl (no download), and undoes a rollout that does not complete."""
     problems = []
     for name, job in jobs_in_stage(ci, "deploy").items():
         if not job.get("environment"):
             problems.append(f"job {name}: no environment (GitLab would not track deployments)")
         for failures in (0, 1):
-            where = workdir / f"{name}-{failures}"
-            (where / "k8s" / "overlays" / "production").mkdir(parents=True)
-            extra = {"CI_COMMIT_TAG": RELEASE_TAG, "FAKE_ROLLOUT_FAILURES": str(failures)}
-            code, calls, output = run_job_script(ci, job, where, extra)
+            where = copy_inputs(workdir / f"{name}-{failures}")
+            extra = {
+                "CI_COMMIT_TAG": RELEASE_TAG,
+                "FAKE_ROLLOUT_FAILURES": str(failures),
+                "ROLLOUT_TIMEOUT": SHORT_TIMEOUT,
+            }
+            code, calls, output = run_job_script(ci, job, where, extra, before_script=True)
             kubectl = [c[2:] for c in calls if c[0] == "kubectl"]
-            overlay = os.path.realpath(where / "k8s" / "overlays" / "production")
-            edits = [c for c in calls if c[0] == "kustomize" and c[2:4] == ["edit", "set"]]
-            if [(os.path.realpath(c[1]), c[2:]) for c in edits] != [
-                (overlay, ["edit", "set", "image", f"kindlab/app={SHA_IMAGE}"])
-            ]:
-                problems.append(f"job {name}: does not set kindlab/app={SHA_IMAGE} in {overlay}")
-            applied = [a for a in kubectl if "apply" in a and "-k" in a]
-            targets = {os.path.realpath(where / a[a.index("-k") + 1]) for a in applied}
-            if targets != {overlay}:
-                problems.append(f"job {name}: applies {targets}, not the production overlay")
+            applied = [a[a.index("-k") + 1] for a in kubectl if "apply" in a and "-k" in a]
+            if len(applied) != 1:
+                problems.append(f"job {name}: applies {applied}, not one kustomization: {output}")
+                continue
+            try:
+                released = render(applied[0], where)
+            except RenderError as exc:
+                problems.append(f"job {name}: the release it applies does not render: {exc}")
+                continue
+            problems += release_problems(name, released, render("k8s/overlays/production", where))
             statuses = [a for a in kubectl if "rollout" in a and "status" in a]
-            if not statuses or not all(option_values(a, "--timeout") for a in statuses):
-                problems.append(f"job {name}: waits for the rollout without a --timeout")
+            timeouts = {t for a in statuses for t in option_values(a, "--timeout")}
+            if not statuses or timeouts != {SHORT_TIMEOUT}:
+                problems.append(
+                    f"job {name}: waits for the rollout with --timeout {sorted(timeouts)}, "
+                    f"not $ROLLOUT_TIMEOUT ({SHORT_TIMEOUT} here)"
+                )
+            meta = deployment_of(released)["metadata"]
+            namespace, target = meta["namespace"], f"deployment/{meta['name']}"
+            for call in (a for a in kubectl if "rollout" in a):
+                if option_values(call, "-n", "--namespace") != [namespace] or target not in call:
+                    problems.append(
+                        f"job {name}: {' '.join(call)} is not about {namespace}/{target}"
+                    )
             undone = any("rollout" in a and "undo" in a for a in kubectl)
             if failures and (code == 0 or not undone):
                 problems.append(
@@ -581,6 +611,36 @@ def deploy_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
                 )
             if not failures and (code != 0 or undone):
                 problems.append(f"job {name}: a good rollout gives exit {code}: {output}")
+    return problems
+
+
+def deployment_of(objects: list[dict[str, Any]]) -> dict[str, Any]:
+    (deployment,) = by_kind(objects, "Deployment")
+    return deployment
+
+
+def release_problems(
+    job: str, released: list[dict[str, Any]], production: list[dict[str, Any]]
+) -> list[str]:
+    """The release a job applied is the production overlay, changed only in the app's image
+    (this commit's) and version label (the tag)."""
+    deployment = deployment_of(released)
+    template = deployment["spec"]["template"]
+    problems = []
+    (image,) = {c["image"] for c in template["spec"]["containers"] if c["name"] == "app"}
+    if image != SHA_IMAGE:
+        problems.append(f"job {job}: ships image {image}, not {SHA_IMAGE}")
+    version = template["metadata"]["labels"].get(VERSION_LABEL)
+    if version != RELEASE_TAG:
+        problems.append(f"job {job}: version label {version}, not the tag {RELEASE_TAG}")
+    expected = copy.deepcopy(production)
+    shipped = deployment_of(expected)["spec"]["template"]
+    shipped["metadata"]["labels"][VERSION_LABEL] = version
+    for container in shipped["spec"]["containers"]:
+        if container["name"] == "app":
+            container["image"] = image
+    if released != expected:
+        problems.append(f"job {job}: applies more than the production overlay's release change")
     return problems
 
 
@@ -809,22 +869,51 @@ def test_deploy_job_ships_the_commit_sha_image_and_rolls_back_a_failed_rollout(t
     assert deploy_problems(load_pipeline(), tmp_path) == []
 
 
+KUSTOMIZE_DOWNLOAD = (
+    "python3 -c 'import sys, urllib.request as u; u.urlretrieve(*sys.argv[1:])' "
+    "https://github.com/kubernetes-sigs/kustomize/releases/download/kustomize%2Fv5.7.1/"
+    "kustomize_v5.7.1_linux_amd64.tar.gz kustomize.tar.gz"
+)
+
+
 @pytest.mark.parametrize(
     "old, new, message",
     [
         ("rollout undo", "rollout history", "a failed rollout gives exit"),
         ("  exit 1\n", "", "a failed rollout gives exit 0"),
-        ("--timeout=10m; then", "; then", "without a --timeout"),
-        ('"kindlab/app=$APP_IMAGE"', '"kindlab/app=$CI_REGISTRY_IMAGE:latest"', "does not set"),
-        ("apply -k k8s/overlays/production", "apply -k k8s/overlays/kind", "applies"),
+        ('--timeout="$ROLLOUT_TIMEOUT"; then', "; then", "--timeout []"),
+        ('--timeout="$ROLLOUT_TIMEOUT"; then', "--timeout=10m; then", "not $ROLLOUT_TIMEOUT"),
+        ('image: "$APP_IMAGE"', 'image: "$CI_REGISTRY_IMAGE:latest"', "ships image"),
+        ('version: "$CI_COMMIT_TAG"', 'version: "$CI_COMMIT_SHORT_SHA"', "version label"),
+        ("- ../k8s/overlays/production", "- ../k8s/overlays/kind", "more than the production"),
+        ("- ../k8s/overlays/production", "- ../k8s/overlays/prod", "does not render"),
+        ("deployment/$DEPLOYMENT", "deployment/kindlab", "is not about"),
     ],
-    ids=["no undo", "failure swallowed", "no timeout", "latest image", "wrong overlay"],
+    ids=[
+        "no undo",
+        "failure swallowed",
+        "no timeout",
+        "fixed timeout",
+        "latest image",
+        "version not the tag",
+        "wrong overlay",
+        "no such overlay",
+        "waits on another Deployment",
+    ],
 )
 def test_deploy_check_rejects_a_broken_copy(tmp_path, old, new, message):
     ci = load_pipeline()
     _replace_in_script(ci, "deploy", old, new)
     problems = deploy_problems(ci, tmp_path)
     assert any(message in p for p in problems), problems
+
+
+def test_deploy_check_rejects_a_job_that_downloads_a_tool(tmp_path):
+    """The job used to download kustomize from GitHub: kubectl has it built in."""
+    ci = load_pipeline()
+    ci["deploy"]["before_script"] = [*flatten(ci["deploy"]["before_script"]), KUSTOMIZE_DOWNLOAD]
+    problems = deploy_problems(ci, tmp_path)
+    assert any("applies [], not one kustomization" in p for p in problems), problems
 
 
 def test_readme_documents_exactly_the_tox_envs():
