@@ -27,6 +27,8 @@ from kindlab.wait import wait_for
 MODULE = "github.com/distribution/distribution/v3"
 HOST = "registry.kindlab.test"
 USER = "gitlab-ci-token"  # what GitLab calls the job's registry user
+# The project's path on the GitLab it plays ($CI_REGISTRY_IMAGE is $CI_REGISTRY/<path>).
+PROJECT_PATH = "kindlab/kindlab"
 NETWORK = "kindlab-pipeline"
 CONTAINER = "kindlab-pipeline-registry"
 CERTS_VOLUME = "kindlab-pipeline-registry-certs"
@@ -43,10 +45,15 @@ class Registry:
     def variables(self) -> dict[str, str]:
         """What GitLab predefines for a job about its project's registry."""
         return {
-            "CI_REGISTRY": self.host,
+            **project_variables(self.host),
             "CI_REGISTRY_USER": self.user,
             "CI_REGISTRY_PASSWORD": self.password,
         }
+
+
+def project_variables(host: str = HOST) -> dict[str, str]:
+    """Where the project's images live: enough for a job that names an image, not pushes it."""
+    return {"CI_REGISTRY": host, "CI_REGISTRY_IMAGE": f"{host}/{PROJECT_PATH}"}
 
 
 def registry_image() -> str:

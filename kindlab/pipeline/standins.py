@@ -8,7 +8,7 @@ saying what it stands in for; a real upstream image present locally is always pr
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -63,6 +63,8 @@ def ensure_image(stand_in: StandIn) -> bool:
     return True
 
 
-def ensure_images() -> dict[str, bool]:
-    """Every image the pipeline and gitlab-ci-local use: reference -> is it a stand-in."""
-    return {s.ref: ensure_image(s) for s in stand_ins()}
+def ensure_images(refs: Iterable[str] | None = None) -> dict[str, bool]:
+    """The images `refs` (default: every one the pipeline and gitlab-ci-local use) present:
+    reference -> is it a stand-in."""
+    wanted = None if refs is None else set(refs)
+    return {s.ref: ensure_image(s) for s in stand_ins() if wanted is None or s.ref in wanted}

@@ -1,26 +1,38 @@
 """How tox -e pipeline calls gitlab-ci-local: what GitLab and a runner would provide."""
 
 import stat
+import subprocess
 
 import pytest
 import yaml
 
 from kindlab import trust
+from kindlab.cache import cache_root
+from kindlab.errors import KindlabError
 from kindlab.pipeline import __main__ as pipeline
-from kindlab.pipeline import dindstore, registry, standins
+from kindlab.pipeline import dindstore, production, registry, runner, standins
 
 pytestmark = pytest.mark.unit
 
 REGISTRY = registry.Registry("registry.kindlab.test", "gitlab-ci-token", "s3cret-not-in-argv")
+RELEASE = production.Release("v1.2.3", "kindlab/app:local", variables={"ROLLOUT_TIMEOUT": "30s"})
 
 
 def option_values(args, option):
     return [args[i + 1] for i, arg in enumerate(args) if arg == option]
 
 
+@pytest.fixture(autouse=True)
+def cached_kubectl(monkeypatch):
+    """The kubectl kindlab built, as if in the cache (building it is not a unit test's job)."""
+    built = cache_root() / "go-kubectl-v1.34.0-0123456789" / "kubectl"
+    monkeypatch.setattr(runner, "built_kubectl", lambda: built)
+    return built
+
+
 @pytest.mark.parametrize("airgap", [False, True])
 def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
-    args = pipeline.gitlab_ci_local_args(tmp_path / "variables.yml", airgap)
+    args = pipeline.merge_request_args(tmp_path / "variables.yml", REGISTRY, airgap)
     variables = option_values(args, "--variable")
     assert "CI_PIPELINE_SOURCE=merge_request_event" in variables
     assert option_values(args, "--unset-variable") == ["CI_COMMIT_BRANCH"]
@@ -33,35 +45,83 @@ def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
     assert option_values(args, "--variables-file") == [str(tmp_path / "variables.yml")]
     air_gapped = {"KINDLAB_AIRGAP=1", f"KINDLAB_DIND_STORE={dindstore.STORE}"}
     assert air_gapped <= set(variables) if airgap else not air_gapped & set(variables)
-    assert any(v.endswith(f":{pipeline.JOB_CACHE}:ro") for v in volumes) == airgap
+    assert any(v.endswith(f":{runner.JOB_CACHE}:ro") for v in volumes) == airgap
+    kubectl = f"KINDLAB_KUBECTL={runner.JOB_CACHE}/go-kubectl-v1.34.0-0123456789/kubectl"
+    assert (kubectl in variables) == airgap  # what *fetch-kubectl uses when air-gapped
+    # The registry's variables are ours, as GitLab's are: no warning about overriding them.
+    (ignored,) = option_values(args, "--ignore-predefined-vars")
+    assert set(ignored.split(",")) == set(REGISTRY.variables())
+
+
+@pytest.mark.parametrize("airgap", [False, True])
+def test_deploy_job_of_a_tag_pipeline_against_the_kind_network(tmp_path, airgap):
+    args = production.deploy_args(tmp_path / "variables.yml", RELEASE, airgap)
+    variables = option_values(args, "--variable")
+    assert args[-1] == "deploy"  # named, so it runs although it is manual; nothing else runs
+    assert "CI_COMMIT_TAG=v1.2.3" in variables
+    assert option_values(args, "--unset-variable") == ["CI_COMMIT_BRANCH"]
+    assert "ROLLOUT_TIMEOUT=30s" in variables
+    assert option_values(args, "--network") == ["kind"]  # where <cluster>-control-plane resolves
+    assert "--privileged" not in args  # no dind service
+    assert any(v.startswith("KINDLAB_KUBECTL=") for v in variables) == airgap
+    (ignored,) = option_values(args, "--ignore-predefined-vars")
+    assert set(ignored.split(",")) == {"CI_REGISTRY", "CI_REGISTRY_IMAGE"}
+
+
+def test_app_image_is_the_registry_image_tagged_with_the_commit(tmp_path):
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.test"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "release"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
+    image = production.app_image(tmp_path)
+    assert image == f"registry.kindlab.test/kindlab/kindlab:{sha.stdout.strip()}"
+
+
+@pytest.mark.parametrize(
+    "extra, expected",
+    [
+        ([], {}),
+        (["--variable", "ROLLOUT_TIMEOUT=30s"], {"ROLLOUT_TIMEOUT": "30s"}),
+        (["--variable", "A=1=2", "--variable", "B="], {"A": "1=2", "B": ""}),
+    ],
+)
+def test_deploy_takes_job_variables(extra, expected):
+    assert pipeline._variables(extra) == expected
+
+
+@pytest.mark.parametrize("extra", [["--cwd", "x"], ["--variable"], ["--variable", "NOVALUE"]])
+def test_deploy_rejects_other_options_with_a_message(extra):
+    with pytest.raises(KindlabError, match="deploy takes --variable NAME=VALUE"):
+        pipeline._variables(extra)
 
 
 def test_secrets_go_to_a_private_variables_file_not_argv(tmp_path, monkeypatch):
     bundle = tmp_path / "ca.pem"
     bundle.write_text("-----BEGIN CERTIFICATE-----\n")
     monkeypatch.setenv("SSL_CERT_FILE", str(bundle))
-    path = pipeline.write_variables(tmp_path / "variables.yml", REGISTRY)
+    path = runner.write_variables(tmp_path / "variables.yml", REGISTRY.variables())
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert yaml.safe_load(path.read_text()) == {
         "CI_REGISTRY": "registry.kindlab.test",
+        "CI_REGISTRY_IMAGE": "registry.kindlab.test/kindlab/kindlab",
         "CI_REGISTRY_USER": "gitlab-ci-token",
         "CI_REGISTRY_PASSWORD": "s3cret-not-in-argv",
         # A path: gitlab-ci-local makes it a File variable, as GitLab's CA_BUNDLE setting is.
         "CA_BUNDLE": str(bundle),
     }
-    assert "s3cret-not-in-argv" not in " ".join(pipeline.gitlab_ci_local_args(path, True))
+    assert "s3cret-not-in-argv" not in " ".join(pipeline.merge_request_args(path, REGISTRY, True))
 
 
 def test_no_ca_bundle_no_variable(tmp_path, monkeypatch):
     monkeypatch.delenv("SSL_CERT_FILE", raising=False)
     monkeypatch.delenv("REQUESTS_CA_BUNDLE", raising=False)
     monkeypatch.setattr(trust, "SYSTEM_CA_BUNDLE", tmp_path / "missing.pem")
-    path = pipeline.write_variables(tmp_path / "variables.yml", REGISTRY)
+    path = runner.write_variables(tmp_path / "variables.yml", REGISTRY.variables())
     assert "CA_BUNDLE" not in yaml.safe_load(path.read_text())
 
 
 def test_stand_ins_take_the_exact_references_the_pipeline_names():
-    ci = yaml.safe_load((pipeline.REPO_ROOT / ".gitlab-ci.yml").read_text())
+    ci = yaml.safe_load((runner.REPO_ROOT / ".gitlab-ci.yml").read_text())
     refs = {s.ref for s in standins.stand_ins()}
     assert ci["variables"]["PYTHON_IMAGE"] in refs
     assert ci["variables"]["DOCKER_IMAGE"] in refs
