@@ -1,0 +1,280 @@
+"""The deploy job of `.gitlab-ci.yml`, run for real: gitlab-ci-local, a kind cluster as production.
+
+"Production" is the lab stack brought up as `tox -e up` does (cluster, then add-ons: Traefik,
+Prometheus, ...) on the cluster $KINDLAB_CLUSTER_NAME, with two worker nodes so that the
+production overlay's requests fit (lifecycle.start_cluster says why), and no app: the deploy job
+creates it. Each release is a commit of a throwaway repository holding this checkout's files,
+so $CI_COMMIT_SHA, and with it $APP_IMAGE, differs per release, as in GitLab.
+
+- A good tag rolls out: the job passes, the Deployment runs $APP_IMAGE, and every pod reports
+  the tag as its version through the ingress.
+- A bad tag, whose image never becomes Ready (FAULT_READY=false baked in: the fault e2e's stalled
+  release sets through env), fails the job after it undid the rollout; the Deployment is back
+  on the previous image, and under steady traffic through the ingress from before the job
+  until the stuck pod is gone, every request is answered by the previous release.
+- Negative control: the same bad tag with the rollback lines taken out of the job leaves the
+  Deployment on the bad image, and the rollback check says so.
+
+Figures (job times, traffic) go to reports/deploy-report.json, charted in deploy-report.html.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from e2e.load import MIN_RATE, RATE
+from e2e.report import RunReport
+from kindlab.airgap.dockerimages import build_dockerfile_image, image_id
+from kindlab.cluster import appops, health, waits
+from kindlab.cluster.addons import Endpoints
+from kindlab.cluster.bringup import BringUp
+from kindlab.cluster.lifecycle import Cluster, default_cluster_name
+from kindlab.cluster.names import APP_CONTAINER, APP_NAME, APP_NAMESPACE
+from kindlab.cluster.platform import ClusterPlatform
+from kindlab.ingress import IngressClient
+from kindlab.pipeline import production, runner
+from kindlab.pipeline.production import Release
+from kindlab.traffic import VERSION_HEADER, traffic
+from kindlab.versions import REPO_ROOT
+
+pytestmark = pytest.mark.e2e
+
+REPORT = REPO_ROOT / "reports" / "deploy-report.json"
+# Enough CPU for the production overlay (5 pods x 500m, and one more during a rollout).
+PRODUCTION_WORKERS = 2
+GOOD_TAG = "v1.2.3"
+BAD_TAG = "v1.2.4"
+NEVER_READY_IMAGE = "kindlab/app:never-ready"
+# Long enough to see that a pod never becomes Ready (readiness is probed every 5 s).
+SHORT_ROLLOUT = "30s"
+VERSION_SAMPLE = 50
+# The previous release alone first, so the charts show the change against a baseline.
+BASELINE_SECONDS = 3
+SETTLE_SECONDS = 180
+ROLLBACK_START = 'echo "rollout of $APP_IMAGE failed: rolling back"'
+
+
+# --- the cluster playing production ------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def run_report_path() -> Path:
+    return REPORT
+
+
+@pytest.fixture(scope="session")
+def bringup(cluster_platform: ClusterPlatform) -> BringUp:
+    """e2e's bring-up (the fixtures cluster and endpoints run its steps), with workers."""
+    return BringUp(cluster_platform, default_cluster_name(), workers=PRODUCTION_WORKERS)
+
+
+@pytest.fixture(scope="module")
+def ingress(endpoints: Endpoints) -> IngressClient:
+    """The production overlay's Ingress has the lab's host, on the cluster's (offset) port."""
+    return IngressClient(endpoints.ingress, endpoints.ingress_host)
+
+
+@pytest.fixture(scope="module")
+def job_runner(cluster: Cluster) -> runner.Runner:
+    return runner.prepare(cluster.platform.airgap, production.job_images())
+
+
+# --- releases: commits of a throwaway repository -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class WorkTree:
+    """A git repository holding this checkout's files (committed or not), as a tag's commit."""
+
+    path: Path
+
+    @classmethod
+    def of_checkout(cls, path: Path) -> WorkTree:
+        listing = subprocess.run(
+            ["git", "ls-files", "-z", "--cached", "--others", "--exclude-standard"],
+            cwd=REPO_ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout.decode()
+        for name in filter(None, listing.split("\0")):
+            source = REPO_ROOT / name
+            if source.is_file():
+                (path / name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copy2(source, path / name)
+        tree = cls(path)
+        tree.git("init", "-q", "-b", "main")
+        return tree
+
+    def git(self, *args: str) -> str:
+        identity = ["-c", "user.name=kindlab tests", "-c", "user.email=tests@kindlab.test"]
+        done = subprocess.run(
+            ["git", *identity, *args], cwd=self.path, capture_output=True, text=True, check=True
+        )
+        return done.stdout
+
+    def commit(self, message: str, files: Mapping[str, str] | None = None) -> str:
+        for name, text in (files or {}).items():
+            (self.path / name).write_text(text)
+        self.git("add", "-A")
+        self.git("commit", "-q", "--allow-empty", "-m", message)
+        return self.git("rev-parse", "HEAD").strip()
+
+
+@pytest.fixture(scope="module")
+def work_tree(tmp_path_factory: pytest.TempPathFactory) -> WorkTree:
+    return WorkTree.of_checkout(tmp_path_factory.mktemp("release"))
+
+
+@dataclass(frozen=True)
+class Shipped:
+    tag: str
+    image: str
+    result: runner.JobRun
+
+
+def ship(
+    job_runner: runner.Runner,
+    cluster: Cluster,
+    tree: WorkTree,
+    release: Release,
+    run_report: RunReport,
+    scenario: str,
+) -> Shipped:
+    image = production.app_image(tree.path)
+    result = production.deploy(job_runner, cluster, release)
+    run_report.record(scenario, tag=release.tag, image=image, passed=result.passed,
+                      job_seconds=round(result.seconds, 1))  # fmt: skip
+    return Shipped(release.tag, image, result)
+
+
+@pytest.fixture(scope="module")
+def good_release(
+    job_runner: runner.Runner,
+    cluster: Cluster,
+    endpoints: Endpoints,
+    bringup: BringUp,
+    work_tree: WorkTree,
+    run_report: RunReport,
+) -> Shipped:
+    """Tag GOOD_TAG of a commit whose build is the app image from the Dockerfile."""
+    image = bringup.app_image()
+    work_tree.commit(f"release {GOOD_TAG}")
+    release = Release(GOOD_TAG, image, work_tree.path)
+    return ship(job_runner, cluster, work_tree, release, run_report, "deploy_good_tag")
+
+
+@pytest.fixture(scope="module")
+def never_ready_image(good_release: Shipped, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The good build with FAULT_READY=false: /ready answers 503, /health 200, forever."""
+    context = tmp_path_factory.mktemp("never-ready")
+    (context / "Dockerfile").write_text("ARG BASE\nFROM $BASE\nENV FAULT_READY=false\n")
+    base = good_release.image
+    build_dockerfile_image(
+        NEVER_READY_IMAGE, context, {"BASE": base}, f"never-ready-{image_id(base)}"
+    )
+    return NEVER_READY_IMAGE
+
+
+def deployment_release(cluster: Cluster) -> tuple[str, str]:
+    """(image, version label) of the app the Deployment asks for."""
+    template = cluster.kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE).spec.template
+    (image,) = [c.image for c in template.spec.containers if c.name == APP_CONTAINER]
+    return image, template.metadata.labels.get(appops.VERSION_LABEL)
+
+
+def rollback_problems(cluster: Cluster, previous: Shipped) -> list[str]:
+    """The Deployment asks for the previous release again, and all its pods are available."""
+    image, version = deployment_release(cluster)
+    problems = []
+    if (image, version) != (previous.image, previous.tag):
+        problems.append(f"the Deployment runs {image} ({version}), not {previous.image}")
+    dep = cluster.kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
+    if (dep.status.available_replicas or 0) != dep.spec.replicas:
+        problems.append(f"{dep.status.available_replicas}/{dep.spec.replicas} pods available")
+    return problems
+
+
+def wait_settled(cluster: Cluster) -> None:
+    """Every pod of other releases (draining in its preStop pause) or stuck has gone."""
+    replicas = appops.replicas(cluster.kube)
+    waits.wait_for(appops.settled(cluster.kube, replicas), "the app to settle", SETTLE_SECONDS)
+
+
+def without_rollback(pipeline: str) -> str:
+    """.gitlab-ci.yml with the deploy job's undo taken out: a failed rollout still fails it."""
+    lines = pipeline.splitlines(keepends=True)
+    start = next(i for i, line in enumerate(lines) if ROLLBACK_START in line)
+    kept = [*lines[:start], *lines[start + 3 :]]
+    text = "".join(kept)
+    if "rollout undo" in text or "exit 1" not in text:
+        raise AssertionError("the rollback lines of the deploy job are not where expected")
+    return text
+
+
+# --- tests -------------------------------------------------------------------------------------
+
+
+def test_good_tag_rolls_out_and_pods_report_the_tag(good_release, cluster, ingress):
+    assert good_release.result.passed, good_release.result.log(production.JOB)[-3000:]
+    assert deployment_release(cluster) == (good_release.image, GOOD_TAG)
+    wait_settled(cluster)
+    waits.wait_for(health.every_pod_serves(cluster.kube, ingress), "every pod to serve", 120)
+    replies = [ingress.get("/version") for _ in range(VERSION_SAMPLE)]
+    assert {(r.status_code, r.headers.get(VERSION_HEADER)) for r in replies} == {(200, GOOD_TAG)}
+
+
+def test_bad_tag_fails_after_undoing_while_the_previous_release_serves(
+    good_release, never_ready_image, job_runner, cluster, work_tree, ingress, run_report
+):
+    assert good_release.result.passed, "needs a good release to fall back to"
+    wait_settled(cluster)
+    work_tree.commit(f"release {BAD_TAG}: pods never Ready")
+    release = Release(
+        BAD_TAG, never_ready_image, work_tree.path, {"ROLLOUT_TIMEOUT": SHORT_ROLLOUT}
+    )
+    started = time.monotonic()
+    with traffic(ingress, rate=RATE, observe=lambda: appops.ready_pods(cluster.kube)) as report:
+        time.sleep(BASELINE_SECONDS)
+        bad = ship(job_runner, cluster, work_tree, release, run_report, "deploy_bad_tag")
+        wait_settled(cluster)
+    run_report.record_traffic(
+        "deploy_bad_tag", report, traffic_seconds=round(time.monotonic() - started, 1)
+    )
+    log = bad.result.log(production.JOB)
+    assert not bad.result.passed, log[-3000:]
+    assert re.search(r"rollout of \S+ failed: rolling back", log), log[-3000:]
+    assert rollback_problems(cluster, good_release) == []
+    assert report.failed == [], report.summary()
+    assert report.rate() >= MIN_RATE, report.summary()
+    assert report.sent >= MIN_RATE * bad.result.seconds, report.summary()
+    assert set(report.versions()) == {GOOD_TAG}, report.summary()
+
+
+def test_rollback_check_fails_when_the_job_does_not_undo(
+    good_release, never_ready_image, job_runner, cluster, work_tree, run_report
+):
+    """Negative control: the bad tag with the job's undo removed stays on the bad image."""
+    assert good_release.result.passed, "needs a good release to fall back to"
+    wait_settled(cluster)
+    broken = without_rollback((work_tree.path / ".gitlab-ci.yml").read_text())
+    work_tree.commit("deploy job without rollback", {".gitlab-ci.yml": broken})
+    release = Release(
+        BAD_TAG, never_ready_image, work_tree.path, {"ROLLOUT_TIMEOUT": SHORT_ROLLOUT}
+    )
+    try:
+        bad = ship(job_runner, cluster, work_tree, release, run_report, "deploy_without_rollback")
+        problems = rollback_problems(cluster, good_release)
+    finally:
+        appops.rollout_undo(cluster.kube)
+        appops.wait_rolled_out(cluster.kube)
+        wait_settled(cluster)
+    assert not bad.result.passed
+    assert any(f"the Deployment runs {bad.image}" in p for p in problems), problems
