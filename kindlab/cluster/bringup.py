@@ -28,8 +28,6 @@ class BringUp:
     platform: ClusterPlatform
     name: str = lifecycle.DEFAULT_CLUSTER_NAME
     with_optional: bool = False
-    # Worker nodes beside the lab's one node (lifecycle.start_cluster says when that is needed).
-    workers: int = 0
     seconds: dict[str, float] = field(default_factory=dict)
     _cluster: Cluster | None = None
     _endpoints: Endpoints | None = None
@@ -42,7 +40,7 @@ class BringUp:
     def cluster(self) -> Cluster:
         if self._cluster is None:
             self._cluster = self._timed(
-                "cluster", lambda: lifecycle.start_cluster(self.platform, self.name, self.workers)
+                "cluster", lambda: lifecycle.start_cluster(self.platform, self.name)
             )
         return self._cluster
 

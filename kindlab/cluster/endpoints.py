@@ -48,15 +48,12 @@ def docker_host_address(docker_host: str | None = None) -> str:
     return LOOPBACK
 
 
-def cluster_config_for(
-    source: Path, address: str, workdir: Path, offset: int = 0, workers: int = 0
-) -> Path:
-    """The kind config, opened to the Docker host's interfaces when that host is remote, with
-    its host ports moved by `offset`, and with `workers` worker nodes added."""
-    if address == LOOPBACK and not offset and not workers:
+def cluster_config_for(source: Path, address: str, workdir: Path, offset: int = 0) -> Path:
+    """The kind config, opened to the Docker host's interfaces when that host is remote, and
+    with its host ports moved by `offset`."""
+    if address == LOOPBACK and not offset:
         return source
     config = yaml.safe_load(source.read_text())
-    config["nodes"] = [*config.get("nodes", []), *({"role": "worker"} for _ in range(workers))]
     if address != LOOPBACK:
         config.setdefault("networking", {})["apiServerAddress"] = "0.0.0.0"
     for node in config.get("nodes", []):

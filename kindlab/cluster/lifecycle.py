@@ -170,19 +170,6 @@ def _unpublished_ports(node: str, config: Path) -> list[str]:
     return [f"{a}:{p}" for a, p in endpoints.mapped_host_ports(config) if (a, p) not in published]
 
 
-def _shape_changed(platform: ClusterPlatform, name: str, node: str, config: Path) -> str | None:
-    """How the running cluster differs from `config` (kind sets its nodes and port mappings only
-    when it creates it), or None."""
-    wanted = len(yaml.safe_load(config.read_text())["nodes"])
-    running = len(run([platform.kind, "get", "nodes", "--name", name]).split())
-    if running != wanted:
-        return f"has {running} nodes, not {wanted}"
-    missing = _unpublished_ports(node, config)
-    if missing:
-        return f"does not publish {', '.join(missing)} (an older config)"
-    return None
-
-
 def _reusable(platform: ClusterPlatform, name: str, config: Path) -> bool:
     """An existing cluster is reused only if its node runs; its kubeconfig is re-exported.
 
@@ -198,9 +185,10 @@ def _reusable(platform: ClusterPlatform, name: str, config: Path) -> bool:
         say(f"cluster {name!r} exists but its node {node} is not running: recreating it")
         run([platform.kind, "delete", "cluster", "--name", name])
         return False
-    changed = _shape_changed(platform, name, node, config)
-    if changed:
-        say(f"cluster {name!r} {changed}: recreating it")
+    missing = _unpublished_ports(node, config)
+    if missing:
+        unmapped = ", ".join(missing)
+        say(f"cluster {name!r} does not publish {unmapped} (an older config): recreating it")
         run([platform.kind, "delete", "cluster", "--name", name])
         return False
     run(
@@ -286,21 +274,12 @@ def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) 
     return Cluster(name, platform, cluster, kube, address, config)
 
 
-def start_cluster(
-    platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME, workers: int = 0
-) -> Cluster:
-    """Create the kind cluster, or reuse the one of that name, and wait until it can schedule.
-
-    `workers` adds worker nodes to the lab's one node: every kind node offers the scheduler all
-    of the host's CPUs, so a cluster playing production can hold the production overlay's
-    requests (5 x 500m), which one node of a small machine cannot.
-    """
+def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> Cluster:
+    """Create the kind cluster, or reuse the one of that name, and wait until it can schedule."""
     address = endpoints.docker_host_address()
     workdir = kubeconfig_path(name).parent
     workdir.mkdir(parents=True, exist_ok=True)
-    config = endpoints.cluster_config_for(
-        CLUSTER_CONFIG, address, workdir, endpoints.port_offset(), workers
-    )
+    config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, workdir, endpoints.port_offset())
     cluster = KindCluster(
         name,
         kubeconfig=kubeconfig_path(name),

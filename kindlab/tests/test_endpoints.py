@@ -54,16 +54,6 @@ def test_port_offset_moves_every_host_port_and_nothing_else(tmp_path):
     assert "networking" not in moved
 
 
-def test_workers_join_the_lab_node_which_keeps_the_port_mappings(tmp_path):
-    source = tmp_path / "cluster.yaml"
-    source.write_text(yaml.safe_dump(CLUSTER))
-    grown = yaml.safe_load(
-        endpoints.cluster_config_for(source, "127.0.0.1", tmp_path, workers=2).read_text()
-    )
-    assert grown["nodes"] == [*CLUSTER["nodes"], {"role": "worker"}, {"role": "worker"}]
-    assert endpoints.cluster_config_for(source, "127.0.0.1", tmp_path, workers=0) == source
-
-
 @pytest.mark.parametrize(("value", "expected"), [(None, 0), ("", 0), ("10000", 10000), (" 7 ", 7)])
 def test_port_offset_from_the_environment(value, expected):
     environ = {} if value is None else {endpoints.PORT_OFFSET_VARIABLE: value}

@@ -1,10 +1,15 @@
 """The deploy job of `.gitlab-ci.yml`, run for real: gitlab-ci-local, a kind cluster as production.
 
 "Production" is the lab stack brought up as `tox -e up` does (cluster, then add-ons: Traefik,
-Prometheus, ...) on the cluster $KINDLAB_CLUSTER_NAME, with two worker nodes so that the
-production overlay's requests fit (lifecycle.start_cluster says why), and no app: the deploy job
-creates it. Each release is a commit of a throwaway repository holding this checkout's files,
-so $CI_COMMIT_SHA, and with it $APP_IMAGE, differs per release, as in GitLab.
+Prometheus, ...; e2e's fixtures) on the cluster $KINDLAB_CLUSTER_NAME, with no app: the deploy
+job creates it. Each release is a commit of a throwaway repository holding this checkout's
+files, so $CI_COMMIT_SHA, and with it $APP_IMAGE, differs per release, as in GitLab.
+
+One change to the production overlay there: its CPU request per pod, 500m, becomes 100m. A kind
+node offers the scheduler the host's CPUs (2 here), the control plane and add-ons ask for 1.2 of
+them, so 5 pods and a rollout's sixth must fit in the remaining 0.8 (PRODUCTION_SIZING). Two
+worker nodes would fit the committed requests, but each node holds its own copy of every add-on
+image, which the disk of a shared CI machine did not have room for.
 
 - A good tag rolls out: the job passes, the Deployment runs $APP_IMAGE, and every pod reports
   the tag as its version through the ingress.
@@ -29,6 +34,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import yaml
 
 from e2e.load import MIN_RATE, RATE
 from e2e.report import RunReport
@@ -36,9 +42,8 @@ from kindlab.airgap.dockerimages import build_dockerfile_image, image_id
 from kindlab.cluster import appops, health, waits
 from kindlab.cluster.addons import Endpoints
 from kindlab.cluster.bringup import BringUp
-from kindlab.cluster.lifecycle import Cluster, default_cluster_name
+from kindlab.cluster.lifecycle import Cluster
 from kindlab.cluster.names import APP_CONTAINER, APP_NAME, APP_NAMESPACE
-from kindlab.cluster.platform import ClusterPlatform
 from kindlab.ingress import IngressClient
 from kindlab.pipeline import production, runner
 from kindlab.pipeline.production import Release
@@ -48,8 +53,16 @@ from kindlab.versions import REPO_ROOT
 pytestmark = pytest.mark.e2e
 
 REPORT = REPO_ROOT / "reports" / "deploy-report.json"
-# Enough CPU for the production overlay (5 pods x 500m, and one more during a rollout).
-PRODUCTION_WORKERS = 2
+# Appended to the production overlay's patches in the throwaway repository (see the docstring).
+PRODUCTION_SIZING = {
+    "target": {"kind": "Deployment", "name": APP_NAME},
+    "patch": (
+        "- op: replace\n"
+        "  path: /spec/template/spec/containers/0/resources/requests/cpu\n"
+        "  value: 100m\n"
+    ),
+}
+PRODUCTION_KUSTOMIZATION = "k8s/overlays/production/kustomization.yaml"
 GOOD_TAG = "v1.2.3"
 BAD_TAG = "v1.2.4"
 NEVER_READY_IMAGE = "kindlab/app:never-ready"
@@ -68,12 +81,6 @@ ROLLBACK_START = 'echo "rollout of $APP_IMAGE failed: rolling back"'
 @pytest.fixture(scope="session")
 def run_report_path() -> Path:
     return REPORT
-
-
-@pytest.fixture(scope="session")
-def bringup(cluster_platform: ClusterPlatform) -> BringUp:
-    """e2e's bring-up (the fixtures cluster and endpoints run its steps), with workers."""
-    return BringUp(cluster_platform, default_cluster_name(), workers=PRODUCTION_WORKERS)
 
 
 @pytest.fixture(scope="module")
@@ -113,6 +120,12 @@ class WorkTree:
         tree.git("init", "-q", "-b", "main")
         return tree
 
+    def size_production_for_this_machine(self) -> None:
+        overlay = self.path / PRODUCTION_KUSTOMIZATION
+        kustomization = yaml.safe_load(overlay.read_text())
+        kustomization["patches"].append(PRODUCTION_SIZING)
+        overlay.write_text(yaml.safe_dump(kustomization, sort_keys=False))
+
     def git(self, *args: str) -> str:
         identity = ["-c", "user.name=kindlab tests", "-c", "user.email=tests@kindlab.test"]
         done = subprocess.run(
@@ -130,7 +143,9 @@ class WorkTree:
 
 @pytest.fixture(scope="module")
 def work_tree(tmp_path_factory: pytest.TempPathFactory) -> WorkTree:
-    return WorkTree.of_checkout(tmp_path_factory.mktemp("release"))
+    tree = WorkTree.of_checkout(tmp_path_factory.mktemp("release"))
+    tree.size_production_for_this_machine()
+    return tree
 
 
 @dataclass(frozen=True)
