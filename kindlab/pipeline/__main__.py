@@ -35,6 +35,7 @@ from kindlab.pipeline.tool import MERGE_REQUEST
 from kindlab.progress import say, step
 from kindlab.versions import pin
 
+
 def dind_job_images() -> dict[str, list[str]]:
     """What each job with a dind service would pull (.gitlab-ci.yml's build and e2e jobs).
 

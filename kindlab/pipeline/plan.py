@@ -28,7 +28,7 @@ from typing import Any
 import yaml
 
 from kindlab.errors import KindlabError
-from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local
+from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local, tag_pipeline
 
 TIMEOUT_SECONDS = 120
 # The variables GitLab sets for each kind of pipeline .gitlab-ci.yml plans for, as gitlab-ci-local
@@ -40,11 +40,7 @@ PIPELINES = {
         "--variable", "CI_COMMIT_BRANCH=main",
         "--variable", "CI_DEFAULT_BRANCH=main",
     ],
-    "tag": [
-        "--variable", "CI_PIPELINE_SOURCE=push",
-        "--variable", "CI_COMMIT_TAG=v1.0.0",
-        "--unset-variable", "CI_COMMIT_BRANCH",
-    ],
+    "tag": tag_pipeline("v1.0.0"),
 }  # fmt: skip
 VARIABLE_REF = re.compile(r"\$\{(\w+)\}|\$(\w+)")
 # What gitlab-ci-local says about a scratch directory that is no git repository (it falls back

@@ -34,6 +34,7 @@ from kindlab.pipeline.runner import (
     write_variables,
 )
 from kindlab.pipeline.standins import HELPER_IMAGE
+from kindlab.pipeline.tool import tag_pipeline
 from kindlab.progress import run
 from kindlab.versions import REPO_ROOT, pin
 
@@ -70,11 +71,6 @@ def app_image(workdir: Path) -> str:
     return f"{registry.project_variables()['CI_REGISTRY_IMAGE']}:{commit_sha(workdir)}"
 
 
-def tag_pipeline_args(tag: str) -> list[str]:
-    """The variables of a tag pipeline: GitLab sets CI_COMMIT_TAG and no CI_COMMIT_BRANCH."""
-    return ["--variable", f"CI_COMMIT_TAG={tag}", "--unset-variable", "CI_COMMIT_BRANCH"]
-
-
 def internal_kubeconfig(cluster: Cluster, path: Path) -> Path:
     """Credentials for the cluster as a container on the `kind` network reaches it."""
     text = run([cluster.platform.kind, "get", "kubeconfig", "--internal", "--name", cluster.name])
@@ -85,7 +81,7 @@ def internal_kubeconfig(cluster: Cluster, path: Path) -> Path:
 
 def deploy_args(variables_file: Path, release: Release, airgap: bool) -> list[str]:
     args = [*base_args(variables_file, registry.project_variables()), "--network", KIND_NETWORK]
-    args += tag_pipeline_args(release.tag)
+    args += tag_pipeline(release.tag)
     if airgap:
         args += airgap_args()
     for name, value in release.variables.items():

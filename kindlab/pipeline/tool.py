@@ -21,6 +21,15 @@ MERGE_REQUEST = ["--variable", "CI_PIPELINE_SOURCE=merge_request_event"]
 MERGE_REQUEST += ["--unset-variable", "CI_COMMIT_BRANCH"]
 
 
+def tag_pipeline(tag: str) -> list[str]:
+    """The variables GitLab sets in the pipeline of a git tag: CI_COMMIT_TAG, and no branch."""
+    return [
+        "--variable", "CI_PIPELINE_SOURCE=push",
+        "--variable", f"CI_COMMIT_TAG={tag}",
+        "--unset-variable", "CI_COMMIT_BRANCH",
+    ]  # fmt: skip
+
+
 def install_dir() -> Path:
     return cache_root() / f"gitlab-ci-local-{pin('GITLAB_CI_LOCAL_VERSION')}"
 
