@@ -6,8 +6,8 @@ import pytest
 import yaml
 
 from kindlab import trust
-from kindlab.pipeline import __main__ as pipeline
 from kindlab.pipeline import dindstore, registry, standins
+from kindlab.pipeline import runner as pipeline
 
 pytestmark = pytest.mark.unit
 
@@ -20,17 +20,18 @@ def option_values(args, option):
 
 @pytest.mark.parametrize("airgap", [False, True])
 def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
-    args = pipeline.gitlab_ci_local_args(tmp_path / "variables.yml", airgap)
+    args = [*pipeline.MERGE_REQUEST, *pipeline.gitlab_ci_local_args(tmp_path / "v.yml", airgap)]
     variables = option_values(args, "--variable")
     assert "CI_PIPELINE_SOURCE=merge_request_event" in variables
     assert option_values(args, "--unset-variable") == ["CI_COMMIT_BRANCH"]
     assert "--privileged" in args  # dind services
+    assert "--no-artifacts-to-source" in args  # artifacts never overwrite the host's reports/
     volumes = option_values(args, "--volume")
     assert "%gcl-cert%:/certs/client" in volumes  # job and dind share the client certificates
     assert f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro" in volumes  # dind trusts $CI_REGISTRY
     assert option_values(args, "--network") == [registry.NETWORK]
     assert option_values(args, "--helper-image") == [standins.HELPER_IMAGE]
-    assert option_values(args, "--variables-file") == [str(tmp_path / "variables.yml")]
+    assert option_values(args, "--variables-file") == [str(tmp_path / "v.yml")]
     air_gapped = {"KINDLAB_AIRGAP=1", f"KINDLAB_DIND_STORE={dindstore.STORE}"}
     assert air_gapped <= set(variables) if airgap else not air_gapped & set(variables)
     assert any(v.endswith(f":{pipeline.JOB_CACHE}:ro") for v in volumes) == airgap
