@@ -12,7 +12,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
@@ -117,12 +117,13 @@ def run(
     quiet: bool = True,
     tail_lines: int = 40,
     label: str | None = None,
+    on_line: Callable[[str], None] | None = None,
 ) -> str:
     """Run a command, echoing output (or heartbeats when quiet) and failing with its tail.
 
     Quiet mode keeps logs short for chatty tools (go, apt) while the heartbeat shows the
     command is alive, named by `label` (default: its first words); the last lines are printed
-    when it fails.
+    when it fails. `on_line` sees each line as it arrives (e.g. to time it), failure or not.
     """
     argv = [str(c) for c in cmd]
     label = label or "running " + " ".join(argv[:3]) + (" ..." if len(argv) > 3 else "")
@@ -143,6 +144,8 @@ def run(
         for raw in proc.stdout:
             line = raw.decode(errors="replace").rstrip()
             lines.append(line)
+            if on_line is not None:
+                on_line(line)
             if not quiet:
                 echo(f"    {line}")
         code = proc.wait()

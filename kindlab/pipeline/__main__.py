@@ -1,6 +1,7 @@
 """`python -m kindlab.pipeline` (tox -e pipeline): `.gitlab-ci.yml` run with gitlab-ci-local.
 
-Two runs, sharing what kindlab.pipeline.runner provides in place of GitLab and its runner:
+Two runs, sharing what kindlab.pipeline.runner provides in place of GitLab and its runner; each
+job's status and time go to reports/pipeline.json:
 
   python -m kindlab.pipeline [OPTIONS] [JOB ...]
       the merge-request pipeline (lint, unit, build, e2e), or only the jobs named. Options not
@@ -15,69 +16,21 @@ Two runs, sharing what kindlab.pipeline.runner provides in place of GitLab and i
 from __future__ import annotations
 
 import argparse
-import tempfile
-import time
-from pathlib import Path
 
-from kindlab.airgap.base_images import python_base_image
-from kindlab.airgap.cluster_images import control_plane_images
-from kindlab.airgap.debian import debian_image
 from kindlab.airgap.dockerimages import image_labels
-from kindlab.airgap.nodeimage import node_image
-from kindlab.cluster.addon_registry import airgap_images
 from kindlab.cluster.lifecycle import attach_cluster, default_cluster_name
 from kindlab.cluster.names import APP_REPOSITORY, APP_TAG
 from kindlab.cluster.platform import resolve_tools
 from kindlab.download import airgap_setting
 from kindlab.errors import KindlabError
-from kindlab.pipeline import dindstore, production, registry, runner, standins
-from kindlab.pipeline.tool import MERGE_REQUEST
-from kindlab.progress import say, step
-from kindlab.versions import pin
+from kindlab.pipeline import production, runner
+from kindlab.progress import say
+from kindlab.versions import REPO_ROOT
+
+REPORT = REPO_ROOT / "reports" / "pipeline.json"
 
 
-def dind_job_images() -> dict[str, list[str]]:
-    """What each job with a dind service would pull (.gitlab-ci.yml's build and e2e jobs).
-
-    build: the app's base image. e2e: everything the air-gapped cluster build makes, which the
-    fixtures look up (by ID and build key) before they would build it.
-    """
-    return {
-        "build": [pin("PYTHON_IMAGE")],
-        "e2e": [
-            debian_image(),
-            python_base_image(),
-            *control_plane_images(),
-            node_image(),
-            *airgap_images(),
-        ],
-    }
-
-
-def merge_request_args(variables_file: Path, reg: registry.Registry, airgap: bool) -> list[str]:
-    args = [*MERGE_REQUEST, *runner.base_args(variables_file, reg.variables())]
-    args += runner.dind_args(airgap)
-    if airgap:
-        args += runner.airgap_args()
-    return args
-
-
-def run_merge_request(extra: list[str], airgap: bool | None) -> runner.JobRun:
-    prepared = runner.prepare(airgap)
-    reg = registry.start_registry()
-    if prepared.airgap:
-        with step("Image store of the dind services (air-gapped: they cannot pull)"):
-            for job, images in dind_job_images().items():
-                dindstore.seed_dind_store(standins.dind_image_ref(), job, images)
-    with tempfile.TemporaryDirectory(prefix="kindlab-pipeline-") as tmp:
-        variables = runner.write_variables(Path(tmp) / "variables.yml", reg.variables())
-        args = merge_request_args(variables, reg, prepared.airgap)
-        return runner.run_jobs(
-            prepared, [*args, *extra], "gitlab-ci-local: the merge-request pipeline"
-        )
-
-
-def run_deploy(argv: list[str], airgap: bool | None) -> runner.JobRun:
+def run_deploy(argv: list[str], airgap: bool | None) -> runner.PipelineRun:
     parser = argparse.ArgumentParser(prog="python -m kindlab.pipeline deploy")
     parser.add_argument("--tag", required=True, help="the git tag to deploy, e.g. v1.2.3")
     parser.add_argument("--cluster", default=default_cluster_name(), help="kind cluster")
@@ -115,15 +68,13 @@ def main(argv: list[str] | None = None) -> int:
     args, extra = parser.parse_known_args(argv)
     airgap = args.airgap if args.airgap is not None else airgap_setting()
     deploying = extra[:1] == [production.JOB]
-    what = "the deploy job" if deploying else "the merge-request pipeline"
-    started = time.monotonic()
     try:
-        result = run_deploy(extra[1:], airgap) if deploying else run_merge_request(extra, airgap)
+        result = run_deploy(extra[1:], airgap) if deploying else runner.run_pipeline(extra, airgap)
     except KindlabError as exc:
-        say(f"{what} failed after {time.monotonic() - started:.0f}s: {exc}")
+        say(f"the pipeline could not run: {exc}")
         return 1
-    verdict = "passed" if result.passed else "failed"
-    say(f"{what} {verdict} in {time.monotonic() - started:.0f}s (logs: {result.state}/output)")
+    report = result.write_report(REPORT).relative_to(REPO_ROOT)
+    say(f"{result.summary()}; logs: {result.state_dir}/output; report: {report}")
     return 0 if result.passed else 1
 
 

@@ -26,7 +26,7 @@ from pathlib import Path
 from kindlab.cluster.lifecycle import Cluster
 from kindlab.pipeline import registry
 from kindlab.pipeline.runner import (
-    JobRun,
+    PipelineRun,
     Runner,
     airgap_args,
     base_args,
@@ -89,7 +89,7 @@ def deploy_args(variables_file: Path, release: Release, airgap: bool) -> list[st
     return [*args, JOB]
 
 
-def deploy(runner: Runner, cluster: Cluster, release: Release) -> JobRun:
+def deploy(runner: Runner, cluster: Cluster, release: Release) -> PipelineRun:
     """Put the release's image into the cluster as $APP_IMAGE, then run the deploy job."""
     image = app_image(release.workdir)
     run(["docker", "tag", release.image, image])

@@ -15,10 +15,14 @@ start, handed to the jobs as $CI_REGISTRY_USER and $CI_REGISTRY_PASSWORD.
 from __future__ import annotations
 
 import secrets
+import ssl
 import subprocess
 from dataclasses import dataclass
 
+import urllib3
+
 from kindlab.airgap.cluster_images import debian_based_image
+from kindlab.errors import KindlabError
 from kindlab.gobuild import ModuleBuild, build_module
 from kindlab.progress import run, step
 from kindlab.versions import pin
@@ -34,6 +38,13 @@ CONTAINER = "kindlab-pipeline-registry"
 CERTS_VOLUME = "kindlab-pipeline-registry-certs"
 DATA_VOLUME = "kindlab-pipeline-registry-data"
 READY_SECONDS = 60
+# What `docker push` stores: a Docker schema 2 manifest, or an OCI one (or an index of either).
+MANIFEST_TYPES = (
+    "application/vnd.docker.distribution.manifest.v2+json",
+    "application/vnd.docker.distribution.manifest.list.v2+json",
+    "application/vnd.oci.image.manifest.v1+json",
+    "application/vnd.oci.image.index.v1+json",
+)
 
 
 @dataclass(frozen=True)
@@ -70,6 +81,32 @@ def registry_image() -> str:
     )
     binary = build_module(build) / "registry"
     return debian_based_image(f"kindlab/registry:{version}", "registry", {"registry": binary}, {})
+
+
+def manifest_digest(reg: Registry, repository: str, tag: str) -> str | None:
+    """The digest the registry holds for repository:tag (None: no such tag), asked from the host.
+
+    The registry publishes no host port: the host reaches it at its address on NETWORK, checks
+    its certificate (read from the container) and sends the job's credentials, as a job would.
+    """
+    address = run(
+        ["docker", "inspect", "--format",
+         f'{{{{(index .NetworkSettings.Networks "{NETWORK}").IPAddress}}}}', CONTAINER]
+    ).strip()  # fmt: skip
+    certificate = run(["docker", "exec", CONTAINER, "cat", "/run/registry/tls/cert.pem"])
+    context = ssl.create_default_context(cadata=certificate)
+    pool = urllib3.HTTPSConnectionPool(
+        address, 443, ssl_context=context, server_hostname=reg.host, assert_hostname=reg.host
+    )
+    headers = urllib3.make_headers(basic_auth=f"{reg.user}:{reg.password}")
+    headers["Accept"] = ", ".join(MANIFEST_TYPES)
+    name = repository.removeprefix(f"{reg.host}/")
+    response = pool.request("HEAD", f"/v2/{name}/manifests/{tag}", headers=headers, timeout=10)
+    if response.status == 404:
+        return None
+    if response.status != 200:
+        raise KindlabError(f"registry {reg.host}: {name}:{tag} answered HTTP {response.status}")
+    return response.headers["Docker-Content-Digest"]
 
 
 def start_registry() -> Registry:

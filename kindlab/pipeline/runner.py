@@ -1,38 +1,51 @@
-"""What GitLab and its runner give a job, provided to gitlab-ci-local: the pieces every run shares.
+"""What GitLab and its runner give a job, provided to gitlab-ci-local: the Python API of a run.
 
 gitlab-ci-local runs `.gitlab-ci.yml` exactly as written (no second copy of the jobs). What it
 lacks is what GitLab and a runner would bring: the job images (stand-ins where no registry
 answers), a registry with credentials ($CI_REGISTRY...), privileged containers and the
 /certs/client volume for Docker-in-Docker, project CI/CD variables (File variables among them),
 and, air-gapped, the host's kindlab build cache (read-only) with the kubectl it built, instead
-of tools the jobs would download. The merge-request pipeline and the deploy job
+of tools the jobs would download. The merge-request pipeline (`run_pipeline`) and the deploy job
 (kindlab.pipeline.production) both run through here.
+
+A run returns what a user of GitLab would look at afterwards (PipelineRun): each job's status
+and time, its log and artifacts, and the registry the jobs pushed to. A failed job is a result,
+not an exception; a runner that cannot start is a KindlabError.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import json
 import os
 import shutil
+import tempfile
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
+from kindlab.airgap.base_images import python_base_image
 from kindlab.airgap.binaries import built_kubectl
+from kindlab.airgap.cluster_images import control_plane_images
+from kindlab.airgap.debian import debian_image
+from kindlab.airgap.nodeimage import node_image
 from kindlab.cache import cache_root
+from kindlab.cluster.addon_registry import airgap_images
 from kindlab.docker_engine import ensure_docker
 from kindlab.errors import KindlabError
 from kindlab.pipeline import dindstore, registry, standins
-from kindlab.pipeline.tool import gitlab_ci_local
+from kindlab.pipeline.jobs import JobClock, JobResult
+from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local
 from kindlab.progress import CommandError, run, say, step
 from kindlab.trust import ca_bundle
-from kindlab.versions import REPO_ROOT
+from kindlab.versions import REPO_ROOT, pin
 
 JOB_CACHE = "/kindlab-cache"
-# gitlab-ci-local's state directory (under the directory it runs in): output/<job>.log is a job's
-# log, as GitLab's job page shows it.
+# gitlab-ci-local's state, under the directory it runs in: each job's log (output/), artifacts
+# (artifacts/) and caches (cache/).
 STATE_DIR = ".gitlab-ci-local"
 
 
@@ -45,16 +58,56 @@ class Runner:
 
 
 @dataclass(frozen=True)
-class JobRun:
-    """How a run of gitlab-ci-local ended and where its job logs are."""
+class PipelineRun:
+    """One run of gitlab-ci-local as its user sees it afterwards."""
 
-    passed: bool
+    jobs: tuple[JobResult, ...]
     seconds: float
-    state: Path
+    exit_code: int
+    registry: registry.Registry | None = None
+    state_dir: Path = REPO_ROOT / STATE_DIR
 
-    def log(self, job: str) -> str:
-        path = self.state / "output" / f"{job}.log"
-        return path.read_text(errors="replace") if path.exists() else ""
+    @property
+    def passed(self) -> bool:
+        return self.exit_code == 0 and bool(self.jobs) and all(j.passed for j in self.jobs)
+
+    def job(self, name: str) -> JobResult:
+        """The job `name` of this run; a job that did not run here is an error, never stale."""
+        for job in self.jobs:
+            if job.name == name:
+                return job
+        ran = ", ".join(j.name for j in self.jobs) or "none"
+        raise KindlabError(f"job {name} did not run in this pipeline (jobs that ran: {ran})")
+
+    def log(self, name: str) -> str:
+        """The job's log as gitlab-ci-local keeps it (its script's output)."""
+        self.job(name)
+        return (self.state_dir / "output" / f"{name}.log").read_text(errors="replace")
+
+    def artifacts(self, name: str) -> Path:
+        """Where gitlab-ci-local put the job's artifacts (its `artifacts: paths`)."""
+        self.job(name)
+        return self.state_dir / "artifacts" / name
+
+    def report(self) -> dict[str, object]:
+        return {
+            "passed": self.passed,
+            "seconds": self.seconds,
+            "jobs": [dataclasses.asdict(job) for job in self.jobs],
+        }
+
+    def write_report(self, path: Path) -> Path:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(self.report(), indent=2) + "\n")
+        return path
+
+    def summary(self) -> str:
+        def seconds(job: JobResult) -> str:
+            return "?" if job.seconds is None else f"{job.seconds:.0f}s"
+
+        jobs = ", ".join(f"{j.name} {j.status} {seconds(j)}" for j in self.jobs) or "no job ran"
+        verdict = "passed" if self.passed else "failed"
+        return f"the pipeline {verdict} in {self.seconds:.0f}s ({jobs})"
 
 
 def prepare(airgap: bool | None, images: Iterable[str] | None = None) -> Runner:
@@ -101,11 +154,13 @@ def write_variables(path: Path, variables: Mapping[str, str]) -> Path:
 def base_args(variables_file: Path, provided: Iterable[str]) -> list[str]:
     """Every run: the project variables, the helper image, plain timestamped logs.
 
-    `provided` are predefined variables that this runner sets as GitLab would (the registry's):
+    Artifacts stay in the state directory, as on GitLab: copied back into the work tree
+    (gitlab-ci-local's default) they would overwrite the host's reports/. `provided` are
+    predefined variables that this runner sets as GitLab would (the registry's):
     gitlab-ci-local would warn that they override its own guesses.
     """
     args = ["--variables-file", str(variables_file), "--helper-image", standins.HELPER_IMAGE]
-    args += ["--timestamps", "--no-color"]
+    args += ["--timestamps", "--no-color", "--no-artifacts-to-source"]
     if provided:
         args += ["--ignore-predefined-vars", ",".join(sorted(provided))]
     return args
@@ -132,12 +187,70 @@ def airgap_args() -> list[str]:
     return args
 
 
-def run_jobs(runner: Runner, args: list[str], title: str, cwd: Path = REPO_ROOT) -> JobRun:
+def run_jobs(
+    runner: Runner,
+    args: list[str],
+    title: str,
+    cwd: Path = REPO_ROOT,
+    reg: registry.Registry | None = None,
+) -> PipelineRun:
     """gitlab-ci-local with `args` in `cwd` (the work tree whose .gitlab-ci.yml runs)."""
     started = time.monotonic()
-    try:
-        with step(title):
-            run([*runner.command, *args], cwd=cwd, quiet=False, tail_lines=60, label=title)
-    except CommandError:
-        return JobRun(False, time.monotonic() - started, cwd / STATE_DIR)
-    return JobRun(True, time.monotonic() - started, cwd / STATE_DIR)
+    clock = JobClock()
+    exit_code = 0
+    with step(title):
+        try:
+            run([*runner.command, *args], cwd=cwd, quiet=False, tail_lines=60, label=title,
+                on_line=clock)  # fmt: skip
+        except CommandError:
+            exit_code = 1  # a failed job: its status and log say more than the tail
+    seconds = round(time.monotonic() - started, 1)
+    return PipelineRun(tuple(clock.results()), seconds, exit_code, reg, cwd / STATE_DIR)
+
+
+def dind_job_images() -> dict[str, list[str]]:
+    """What each job with a dind service would pull (.gitlab-ci.yml's build and e2e jobs).
+
+    build: the app's base image. e2e: everything the air-gapped cluster build makes, which the
+    fixtures look up (by ID and build key) before they would build it.
+    """
+    return {
+        "build": [pin("PYTHON_IMAGE")],
+        "e2e": [
+            debian_image(),
+            python_base_image(),
+            *control_plane_images(),
+            node_image(),
+            *airgap_images(),
+        ],
+    }
+
+
+def pipeline_args(
+    variables_file: Path,
+    reg: registry.Registry,
+    airgap: bool,
+    source: Sequence[str] = MERGE_REQUEST,
+) -> list[str]:
+    """gitlab-ci-local's options for the pipeline `source` selects, with a dind-capable runner."""
+    args = [*source, *base_args(variables_file, reg.variables()), *dind_args(airgap)]
+    return [*args, *airgap_args()] if airgap else args
+
+
+def run_pipeline(
+    args: Sequence[str] = (), airgap: bool | None = None, source: Sequence[str] = MERGE_REQUEST
+) -> PipelineRun:
+    """Run the pipeline `source` selects (gitlab-ci-local options), plus `args` (job names,
+    --variable ...). airgap None: air-gapped where a job image had to be a stand-in."""
+    prepared = prepare(airgap)
+    reg = registry.start_registry()
+    if prepared.airgap:
+        with step("Image store of the dind services (air-gapped: they cannot pull)"):
+            for job, images in dind_job_images().items():
+                dindstore.seed_dind_store(standins.dind_image_ref(), job, images)
+    with tempfile.TemporaryDirectory(prefix="kindlab-pipeline-") as tmp:
+        variables = write_variables(Path(tmp) / "variables.yml", reg.variables())
+        run_args = [*pipeline_args(variables, reg, prepared.airgap, source), *args]
+        return run_jobs(
+            prepared, run_args, "gitlab-ci-local: the pipeline of .gitlab-ci.yml", reg=reg
+        )

@@ -14,8 +14,9 @@ from pathlib import Path
 
 from kindlab.airgap.cluster_images import debian_based_image
 from kindlab.airgap.dockerimages import STAND_IN_LABEL, image_labels, pull
+from kindlab.errors import KindlabError
 from kindlab.gobuild import build_local_tool
-from kindlab.progress import say
+from kindlab.progress import run, say
 from kindlab.versions import pin
 
 # gitlab-ci-local's default --helper-image (4.75.x): it chowns and copies the job's volumes.
@@ -24,11 +25,17 @@ HELPER_IMAGE = "docker.io/firecow/gitlab-ci-local-util:latest"
 
 @dataclass(frozen=True)
 class StandIn:
-    """An image reference the pipeline uses and the recipe (images/<recipe>) standing in for it."""
+    """An image reference the pipeline uses and the recipe (images/<recipe>) standing in for it.
+
+    `commands`: what gitlab-ci-local runs in the image, checked in whichever image (upstream or
+    stand-in) is used, since some failures there are silent (a missing rsync in the helper
+    image exports no cache and no artifact, and the job still passes).
+    """
 
     ref: str
     recipe: str
     files: Callable[[], dict[str, Path]] = field(default=dict)
+    commands: tuple[str, ...] = ()
 
 
 def dind_image_ref() -> str:
@@ -45,7 +52,7 @@ def stand_ins() -> tuple[StandIn, ...]:
             "dind",
             lambda: {"runc-capfix": build_local_tool("runc-capfix")},
         ),
-        StandIn(HELPER_IMAGE, "gcl-helper"),
+        StandIn(HELPER_IMAGE, "gcl-helper", commands=("bash", "chown", "chmod", "cp", "rsync")),
     )
 
 
@@ -63,8 +70,24 @@ def ensure_image(stand_in: StandIn) -> bool:
     return True
 
 
+def missing_commands(ref: str, commands: tuple[str, ...]) -> list[str]:
+    """Those of `commands` that the image `ref` does not have on its PATH."""
+    if not commands:
+        return []
+    probe = " ".join(f'command -v {c} >/dev/null || echo "{c}";' for c in commands)
+    found = run(["docker", "run", "--rm", "--entrypoint", "sh", ref, "-c", probe])
+    return found.split()
+
+
 def ensure_images(refs: Iterable[str] | None = None) -> dict[str, bool]:
-    """The images `refs` (default: every one the pipeline and gitlab-ci-local use) present:
-    reference -> is it a stand-in."""
-    wanted = None if refs is None else set(refs)
-    return {s.ref: ensure_image(s) for s in stand_ins() if wanted is None or s.ref in wanted}
+    """The images `refs` (default: every one the pipeline and gitlab-ci-local use) present, with
+    the commands gitlab-ci-local runs in them: reference -> is it a stand-in."""
+    wanted = [s for s in stand_ins() if refs is None or s.ref in set(refs)]
+    used = {s.ref: ensure_image(s) for s in wanted}
+    for stand_in in wanted:
+        missing = missing_commands(stand_in.ref, stand_in.commands)
+        if missing:
+            raise KindlabError(
+                f"{stand_in.ref} lacks {', '.join(missing)}, which gitlab-ci-local runs in it"
+            )
+    return used

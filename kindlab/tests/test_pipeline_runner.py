@@ -32,11 +32,13 @@ def cached_kubectl(monkeypatch):
 
 @pytest.mark.parametrize("airgap", [False, True])
 def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
-    args = pipeline.merge_request_args(tmp_path / "variables.yml", REGISTRY, airgap)
+    args = runner.pipeline_args(tmp_path / "variables.yml", REGISTRY, airgap)
+    assert "--no-artifacts-to-source" in args  # artifacts never overwrite the host's reports/
     variables = option_values(args, "--variable")
     assert "CI_PIPELINE_SOURCE=merge_request_event" in variables
     assert option_values(args, "--unset-variable") == ["CI_COMMIT_BRANCH"]
     assert "--privileged" in args  # dind services
+    assert "--no-artifacts-to-source" in args  # artifacts never overwrite the host's reports/
     volumes = option_values(args, "--volume")
     assert "%gcl-cert%:/certs/client" in volumes  # job and dind share the client certificates
     assert f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro" in volumes  # dind trusts $CI_REGISTRY
@@ -109,7 +111,7 @@ def test_secrets_go_to_a_private_variables_file_not_argv(tmp_path, monkeypatch):
         # A path: gitlab-ci-local makes it a File variable, as GitLab's CA_BUNDLE setting is.
         "CA_BUNDLE": str(bundle),
     }
-    assert "s3cret-not-in-argv" not in " ".join(pipeline.merge_request_args(path, REGISTRY, True))
+    assert "s3cret-not-in-argv" not in " ".join(runner.pipeline_args(path, REGISTRY, True))
 
 
 def test_no_ca_bundle_no_variable(tmp_path, monkeypatch):

@@ -156,7 +156,7 @@ def work_tree(tmp_path_factory: pytest.TempPathFactory) -> WorkTree:
 class Shipped:
     tag: str
     image: str
-    result: runner.JobRun
+    result: runner.PipelineRun
 
 
 def ship(

@@ -448,6 +448,9 @@ FAKE_TOOL = """#!{python}
 import json, os, sys
 with open(os.environ["FAKE_LOG"], "a") as log:
     log.write(json.dumps([os.path.basename(sys.argv[0]), os.getcwd(), *sys.argv[1:]]) + "\\n")
+with open(os.environ["FAKE_LOG"] + ".env", "a") as log:
+    kindlab = {{k: v for k, v in os.environ.items() if k.startswith("KINDLAB_")}}
+    log.write(json.dumps([os.path.basename(sys.argv[0]), kindlab]) + "\\n")
 if "rollout" in sys.argv and "status" in sys.argv:
     counter = os.environ["FAKE_LOG"] + ".rollouts"
     done = int(open(counter).read()) if os.path.exists(counter) else 0
@@ -474,14 +477,15 @@ def run_job_script(
     extra: dict[str, str],
     before_script: bool = False,
 ) -> tuple[int, list[list[str]], str]:
-    """Run a job's `script` under sh -e, offline, with fake docker and kubectl.
+    """Run a job's `script` under sh -e, offline, with fake docker, kubectl and tox.
 
-    `before_script` runs first only if asked: the build job's talks to a dind service. The
-    deploy job's runs as on an air-gapped runner (KINDLAB_AIRGAP=1, kubectl named by
-    KINDLAB_KUBECTL, a KUBECONFIG file).
+    `before_script` runs first only if asked: the build job's talks to a dind service. Jobs run
+    as on an air-gapped runner (KINDLAB_AIRGAP=1, kubectl named by KINDLAB_KUBECTL, a KUBECONFIG
+    file) unless `extra` says otherwise: it wins over the file's variables, as variables given
+    to a pipeline run do in GitLab (KINDLAB_AIRGAP="" is an online runner).
     """
     bin_dir = workdir / "fake-bin"
-    fakes = install_fakes(bin_dir, ("docker", "kubectl"))
+    fakes = install_fakes(bin_dir, ("docker", "kubectl", "tox"))
     log = workdir / "calls.jsonl"
     kubeconfig = workdir / "kubeconfig"
     kubeconfig.write_text("apiVersion: v1\nkind: Config\n")
@@ -497,6 +501,7 @@ def run_job_script(
         **NO_NETWORK,
         **predefined,
         **{k: expand(v, {**variables, **predefined}) for k, v in variables.items()},
+        **extra,
     }
     steps = flatten(job.get("before_script")) if before_script else []
     result = subprocess.run(
@@ -510,6 +515,13 @@ def run_job_script(
     )
     calls = [json.loads(line) for line in log.read_text().splitlines()] if log.exists() else []
     return result.returncode, calls, result.stdout + result.stderr
+
+
+def tool_environments(workdir: Path, tool: str) -> list[dict[str, str]]:
+    """The KINDLAB_* variables each call of a fake tool saw (run_job_script's log)."""
+    log = workdir / "calls.jsonl.env"
+    lines = log.read_text().splitlines() if log.exists() else []
+    return [env for name, env in map(json.loads, lines) if name == tool]
 
 
 def option_values(args: list[str], *names: str) -> list[str]:
@@ -561,6 +573,87 @@ def build_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
         base = [v for a in builds for v in option_values(a, "--build-arg") if "BASE_IMAGE=" in v]
         if base != [f"BASE_IMAGE={pins()['PYTHON_IMAGE']}"]:
             problems.append(f"job {name}: base image {base}, not versions.env's PYTHON_IMAGE")
+    return problems
+
+
+# Tool -> (project, the variable naming its image, the variable the lint tier reads).
+LINT_TOOLS = {
+    "promtool": ("prometheus", "PROMETHEUS_IMAGE", "KINDLAB_PROMTOOL"),
+    "prometheus": ("prometheus", "PROMETHEUS_IMAGE", "KINDLAB_PROMETHEUS"),
+    "amtool": ("alertmanager", "ALERTMANAGER_IMAGE", "KINDLAB_AMTOOL"),
+}
+
+
+def publish_fake_releases(root: Path, tamper: bool = False) -> None:
+    """Release tarballs laid out as GitHub serves them, with their sha256sums.txt.
+
+    Each binary prints which release it is from. `tamper` replaces the tarballs after their
+    checksums were published, as a substituted download would be.
+    """
+    for project in {project for project, _image, _variable in LINT_TOOLS.values()}:
+        version = pins()[f"{project.upper()}_IMAGE"].rsplit(":", 1)[1]
+        name = f"{project}-{version.lstrip('v')}.linux-amd64"
+        unpacked = root / "unpacked" / name
+        published = root / project / "releases" / "download" / version
+        unpacked.mkdir(parents=True)
+        published.mkdir(parents=True)
+        for tool, (owner, _image, _variable) in LINT_TOOLS.items():
+            if owner == project:
+                (unpacked / tool).write_text(f"#!/bin/sh\necho '{tool} of {name}'\n")
+                (unpacked / tool).chmod(0o755)
+        tarball = published / f"{name}.tar.gz"
+        subprocess.run(["tar", "-czf", tarball, "-C", unpacked.parent, name], check=True)
+        digest = subprocess.run(
+            ["sha256sum", tarball.name], cwd=published, capture_output=True, text=True, check=True
+        ).stdout
+        (published / "sha256sums.txt").write_text(f"{'0' * 64}  {name}.zip\n{digest}")
+        if tamper:
+            for tool in unpacked.iterdir():
+                tool.write_text("#!/bin/sh\necho substituted\n")
+            subprocess.run(["tar", "-czf", tarball, "-C", unpacked.parent, name], check=True)
+
+
+def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
+    """Lint gets the pinned promtool, prometheus, amtool and kubectl without Go in its image.
+
+    Online: the release tarballs, checked against their published SHA-256 (a tampered one fails
+    the job before tox runs), handed to the lint tier by the variables tests/lint/tools.py
+    reads. Air-gapped (KINDLAB_AIRGAP=1): no download at all; the lint tier takes the builds in
+    the runner's kindlab cache.
+    """
+    problems = []
+    (name, job), *_others = jobs_in_stage(ci, "lint").items()
+    variables = variables_of(ci, job)
+    for case in ("online", "tampered", "air-gapped"):
+        where = workdir / case
+        releases = where / "releases"
+        if case != "air-gapped":
+            publish_fake_releases(releases, tamper=case == "tampered")
+        kubectl = where / ".cache/kindlab/bin" / f"kubectl-{variables['KUBERNETES_VERSION']}"
+        install_fakes(kubectl.parent, ("kubectl",))["kubectl"].rename(kubectl)
+        extra = {
+            "PROMETHEUS_RELEASES": releases.as_uri(),
+            "KINDLAB_AIRGAP": "1" if case == "air-gapped" else "",
+        }
+        code, _calls, output = run_job_script(ci, job, where, extra)
+        tox = tool_environments(where, "tox")
+        if case == "tampered":
+            if code == 0 or tox:
+                problems.append(f"job {name} accepts a tampered release (exit {code}): {output}")
+            continue
+        if code != 0 or len(tox) != 1:
+            problems.append(f"job {name} {case}: exit {code}, tox ran {len(tox)}x: {output}")
+            continue
+        for tool, (project, image, variable) in LINT_TOOLS.items():
+            chosen = tox[0].get(variable)
+            if case == "air-gapped":
+                if chosen is not None:
+                    problems.append(f"job {name} air-gapped: {variable}={chosen}, not the cache")
+                continue
+            release = f"{project}-{variables[image].rsplit(':v', 1)[1]}.linux-amd64"
+            ran = subprocess.run([chosen or "false"], capture_output=True, text=True, check=False)
+            if ran.stdout.strip() != f"{tool} of {release}":
+                problems.append(f"job {name}: tox -e lint runs without {variable} from {release}")
     return problems
 
 
@@ -862,6 +955,27 @@ def test_build_check_rejects_a_broken_copy(tmp_path, replacements, message):
     for old, new in replacements:
         _replace_in_script(ci, "build", old, new)
     problems = build_problems(ci, tmp_path)
+    assert any(message in p for p in problems), problems
+
+
+def test_lint_job_gets_the_pinned_prometheus_tools_without_go(tmp_path):
+    assert lint_problems(load_pipeline(), tmp_path) == []
+
+
+@pytest.mark.parametrize(
+    "old, new, message",
+    [
+        ("| sha256sum -c -", "| cat", "accepts a tampered release"),
+        ("export KINDLAB_AMTOOL=", "KINDLAB_AMTOOL=", "without KINDLAB_AMTOOL"),
+        ('"${PROMETHEUS_IMAGE##*:}"', "v2.53.0", "exit 1"),
+        ('if [ "${KINDLAB_AIRGAP:-}" = 1 ]; then', "if false; then", "air-gapped: exit"),
+    ],
+    ids=["no checksum", "amtool not exported", "other release", "downloads air-gapped"],
+)
+def test_lint_check_rejects_a_broken_copy(tmp_path, old, new, message):
+    ci = load_pipeline()
+    _replace_in_script(ci, "lint", old, new)
+    problems = lint_problems(ci, tmp_path)
     assert any(message in p for p in problems), problems
 
 

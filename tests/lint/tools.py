@@ -57,7 +57,9 @@ def amtool() -> str:
 
 
 def prometheus() -> str:
-    """The pinned Prometheus, built as the air-gapped cluster runs it."""
+    """KINDLAB_PROMETHEUS if set (e.g. an upstream release), else the pinned one, built."""
+    if os.environ.get("KINDLAB_PROMETHEUS"):
+        return _chosen("KINDLAB_PROMETHEUS")
     return str(prometheus_binaries() / "prometheus")
 
 
