@@ -54,11 +54,14 @@ def digest(*parts: str | Path) -> str:
     """A short content key over strings, files and directory trees.
 
     Every field is tagged and length-prefixed so adjacent parts cannot run together ("ab" +
-    "c" vs "a" + "bc"). Tree entries are keyed by relative path and permission bits as well
-    as content, because the build context carries all three: a moved or chmod-ed file must
-    force a rebuild, while a copy of the tree elsewhere must not. Symlinks are keyed by their
-    target text rather than followed; they are expected to point inside the tree, whose
-    files are keyed in their own right.
+    "c" vs "a" + "bc"). Tree entries are keyed by relative path and executable bit as well as
+    content, because the build context carries them: a moved file or one made executable must
+    force a rebuild, while a copy of the tree elsewhere must not. Of the permission bits only
+    the executable one counts, as in git: the others follow the umask of whoever checked the
+    tree out (git archive and gitlab-ci-local write 0664 where a clone has 0644), and keyed,
+    they made the pipeline's e2e job rebuild the node image that its dind store already held.
+    Symlinks are keyed by their target text rather than followed; they are expected to point
+    inside the tree, whose files are keyed in their own right.
     """
     sha = hashlib.sha256()
 
@@ -66,7 +69,7 @@ def digest(*parts: str | Path) -> str:
         sha.update(tag + len(data).to_bytes(8, "big") + data)
 
     def mode(path: Path) -> bytes:
-        return oct(stat.S_IMODE(path.stat().st_mode)).encode()
+        return b"x" if path.stat().st_mode & stat.S_IXUSR else b"-"
 
     for part in parts:
         if not isinstance(part, Path):

@@ -40,6 +40,14 @@ def test_making_a_file_executable_changes_the_key(tree):
     assert digest(tree) != before
 
 
+def test_a_checkout_with_another_umask_gives_the_same_key(tree):
+    """git archive and gitlab-ci-local write 0664 where a clone has 0644: the same tree."""
+    before = digest(tree)
+    for path in [tree / "Dockerfile", tree / "etc" / "setup.sh"]:
+        path.chmod(0o664)
+    assert digest(tree) == before
+
+
 def test_changing_a_single_file_part_mode_changes_the_key(tree):
     script = tree / "etc" / "setup.sh"
     before = digest(script)
