@@ -25,6 +25,7 @@ import re
 import subprocess
 import sys
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -581,40 +582,68 @@ LINT_TOOLS = {
     "promtool": ("prometheus", "PROMETHEUS_IMAGE", "KINDLAB_PROMTOOL"),
     "prometheus": ("prometheus", "PROMETHEUS_IMAGE", "KINDLAB_PROMETHEUS"),
     "amtool": ("alertmanager", "ALERTMANAGER_IMAGE", "KINDLAB_AMTOOL"),
+    "traefik": ("traefik", "TRAEFIK_IMAGE", "KINDLAB_TRAEFIK"),
 }
 
 
-def publish_fake_releases(root: Path, tamper: bool = False) -> None:
-    """Release tarballs laid out as GitHub serves them, with their sha256sums.txt.
+@dataclass(frozen=True)
+class ReleaseLayout:
+    """How a project publishes a release: tarball name, checksums file, where under the
+    releases URL, and whether the tarball holds one top directory (Prometheus's) or bare files."""
 
-    Each binary prints which release it is from. `tamper` replaces the tarballs after their
-    checksums were published, as a substituted download would be.
+    name: str
+    sums: str
+    where: str
+    top_dir: bool
+
+
+def release_layout(project: str, version: str) -> ReleaseLayout:
+    if project == "traefik":  # goreleaser's names, at $TRAEFIK_RELEASES/<version>/
+        name = f"traefik_{version}_linux_amd64"
+        return ReleaseLayout(name, f"traefik_{version}_checksums.txt", f"traefik/{version}", False)
+    name = f"{project}-{version.lstrip('v')}.linux-amd64"
+    return ReleaseLayout(name, "sha256sums.txt", f"{project}/releases/download/{version}", True)
+
+
+def publish_fake_releases(root: Path, tamper: str | None = None) -> None:
+    """Release tarballs laid out as GitHub serves them, with their checksums files.
+
+    Each binary prints which release it is from. The project `tamper` names gets its tarball
+    replaced after its checksums were published, as a substituted download would be.
     """
     for project in {project for project, _image, _variable in LINT_TOOLS.values()}:
-        version = pins()[f"{project.upper()}_IMAGE"].rsplit(":", 1)[1]
-        name = f"{project}-{version.lstrip('v')}.linux-amd64"
-        unpacked = root / "unpacked" / name
-        published = root / project / "releases" / "download" / version
+        layout = release_layout(project, pins()[f"{project.upper()}_IMAGE"].rsplit(":", 1)[1])
+        unpacked = root / "unpacked" / layout.name
+        published = root / layout.where
         unpacked.mkdir(parents=True)
         published.mkdir(parents=True)
         for tool, (owner, _image, _variable) in LINT_TOOLS.items():
             if owner == project:
-                (unpacked / tool).write_text(f"#!/bin/sh\necho '{tool} of {name}'\n")
+                (unpacked / tool).write_text(f"#!/bin/sh\necho '{tool} of {layout.name}'\n")
                 (unpacked / tool).chmod(0o755)
-        tarball = published / f"{name}.tar.gz"
-        subprocess.run(["tar", "-czf", tarball, "-C", unpacked.parent, name], check=True)
+        tarball = published / f"{layout.name}.tar.gz"
+        files = sorted(tool.name for tool in unpacked.iterdir())
+        contents = (
+            ["-C", unpacked.parent, layout.name] if layout.top_dir else ["-C", unpacked, *files]
+        )
+
+        def pack(tarball: Path = tarball, contents: list = contents) -> None:
+            subprocess.run(["tar", "-czf", tarball, *contents], check=True)
+
+        pack()
         digest = subprocess.run(
             ["sha256sum", tarball.name], cwd=published, capture_output=True, text=True, check=True
         ).stdout
-        (published / "sha256sums.txt").write_text(f"{'0' * 64}  {name}.zip\n{digest}")
-        if tamper:
+        (published / layout.sums).write_text(f"{'0' * 64}  {layout.name}.zip\n{digest}")
+        if tamper == project:
             for tool in unpacked.iterdir():
                 tool.write_text("#!/bin/sh\necho substituted\n")
-            subprocess.run(["tar", "-czf", tarball, "-C", unpacked.parent, name], check=True)
+            pack()
 
 
 def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
-    """Lint gets the pinned promtool, prometheus, amtool and kubectl without Go in its image.
+    """Lint gets the pinned promtool, prometheus, amtool, traefik and kubectl without Go in its
+    image.
 
     Online: the release tarballs, checked against their published SHA-256 (a tampered one fails
     the job before tox runs), handed to the lint tier by the variables tests/lint/tools.py
@@ -624,22 +653,25 @@ def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
     problems = []
     (name, job), *_others = jobs_in_stage(ci, "lint").items()
     variables = variables_of(ci, job)
-    for case in ("online", "tampered", "air-gapped"):
-        where = workdir / case
+    projects = sorted({project for project, _image, _variable in LINT_TOOLS.values()})
+    for case in ("online", *(f"tampered {p}" for p in projects), "air-gapped"):
+        where = workdir / case.replace(" ", "-")
         releases = where / "releases"
         if case != "air-gapped":
-            publish_fake_releases(releases, tamper=case == "tampered")
+            tampered = case.split(" ", 1)[1] if case.startswith("tampered") else None
+            publish_fake_releases(releases, tamper=tampered)
         kubectl = where / ".cache/kindlab/bin" / f"kubectl-{variables['KUBERNETES_VERSION']}"
         install_fakes(kubectl.parent, ("kubectl",))["kubectl"].rename(kubectl)
         extra = {
             "PROMETHEUS_RELEASES": releases.as_uri(),
+            "TRAEFIK_RELEASES": (releases / "traefik").as_uri(),
             "KINDLAB_AIRGAP": "1" if case == "air-gapped" else "",
         }
         code, _calls, output = run_job_script(ci, job, where, extra)
         tox = tool_environments(where, "tox")
-        if case == "tampered":
+        if case.startswith("tampered"):
             if code == 0 or tox:
-                problems.append(f"job {name} accepts a tampered release (exit {code}): {output}")
+                problems.append(f"job {name} accepts a {case} release (exit {code}): {output}")
             continue
         if code != 0 or len(tox) != 1:
             problems.append(f"job {name} {case}: exit {code}, tox ran {len(tox)}x: {output}")
@@ -650,7 +682,7 @@ def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
                 if chosen is not None:
                     problems.append(f"job {name} air-gapped: {variable}={chosen}, not the cache")
                 continue
-            release = f"{project}-{variables[image].rsplit(':v', 1)[1]}.linux-amd64"
+            release = release_layout(project, variables[image].rsplit(":", 1)[1]).name
             ran = subprocess.run([chosen or "false"], capture_output=True, text=True, check=False)
             if ran.stdout.strip() != f"{tool} of {release}":
                 problems.append(f"job {name}: tox -e lint runs without {variable} from {release}")
@@ -958,19 +990,28 @@ def test_build_check_rejects_a_broken_copy(tmp_path, replacements, message):
     assert any(message in p for p in problems), problems
 
 
-def test_lint_job_gets_the_pinned_prometheus_tools_without_go(tmp_path):
+def test_lint_job_gets_the_pinned_prometheus_tools_and_traefik_without_go(tmp_path):
     assert lint_problems(load_pipeline(), tmp_path) == []
 
 
 @pytest.mark.parametrize(
     "old, new, message",
     [
-        ("| sha256sum -c -", "| cat", "accepts a tampered release"),
+        ("| sha256sum -c -", "| cat", "accepts a tampered prometheus release"),
         ("export KINDLAB_AMTOOL=", "KINDLAB_AMTOOL=", "without KINDLAB_AMTOOL"),
         ('"${PROMETHEUS_IMAGE##*:}"', "v2.53.0", "exit 1"),
         ('if [ "${KINDLAB_AIRGAP:-}" = 1 ]; then', "if false; then", "air-gapped: exit"),
+        ('grep " $name.tar.gz\\$" "$sums" | sha256sum -c -', "true", "accepts a tampered traefik release"),
+        ("export KINDLAB_TRAEFIK=", "KINDLAB_TRAEFIK=", "without KINDLAB_TRAEFIK"),
     ],
-    ids=["no checksum", "amtool not exported", "other release", "downloads air-gapped"],
+    ids=[
+        "no checksum",
+        "amtool not exported",
+        "other release",
+        "downloads air-gapped",
+        "traefik unchecked",
+        "traefik not exported",
+    ],
 )
 def test_lint_check_rejects_a_broken_copy(tmp_path, old, new, message):
     ci = load_pipeline()
