@@ -1001,7 +1001,11 @@ def test_lint_job_gets_the_pinned_prometheus_tools_and_traefik_without_go(tmp_pa
         ("export KINDLAB_AMTOOL=", "KINDLAB_AMTOOL=", "without KINDLAB_AMTOOL"),
         ('"${PROMETHEUS_IMAGE##*:}"', "v2.53.0", "exit 1"),
         ('if [ "${KINDLAB_AIRGAP:-}" = 1 ]; then', "if false; then", "air-gapped: exit"),
-        ('grep " $name.tar.gz\\$" "$sums" | sha256sum -c -', "true", "accepts a tampered traefik release"),
+        (
+            'grep " $name.tar.gz\\$" "$sums" | sha256sum -c -',
+            "true",
+            "accepts a tampered traefik release",
+        ),
         ("export KINDLAB_TRAEFIK=", "KINDLAB_TRAEFIK=", "without KINDLAB_TRAEFIK"),
     ],
     ids=[
