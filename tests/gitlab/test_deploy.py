@@ -302,3 +302,14 @@ def test_rollback_check_fails_when_the_job_does_not_undo(
         wait_settled(cluster)
     assert not bad.result.passed
     assert any(f"the Deployment runs {bad.image}" in p for p in problems), problems
+
+
+def test_app_image_is_the_registry_image_tagged_with_the_commit(tmp_path):
+    """Here, not in the unit tier: it needs git, which the unit job's Python image lacks (found
+    by running the unit job through gitlab-ci-local)."""
+    git = ["git", "-C", str(tmp_path), "-c", "user.name=t", "-c", "user.email=t@example.test"]
+    subprocess.run([*git, "init", "-q"], check=True)
+    subprocess.run([*git, "commit", "-q", "--allow-empty", "-m", "release"], check=True)
+    sha = subprocess.run([*git, "rev-parse", "HEAD"], check=True, capture_output=True, text=True)
+    image = production.app_image(tmp_path)
+    assert image == f"registry.kindlab.test/kindlab/kindlab:{sha.stdout.strip()}"
