@@ -87,17 +87,39 @@ def traefik_image() -> str:
     return binary_image(pin("TRAEFIK_IMAGE"), binaries.traefik_binary(), "/usr/local/bin/traefik")
 
 
+# Files of the Prometheus release that upstream's image carries: image path -> path in the module.
+PROMETHEUS_RELEASE_FILES = {
+    "prometheus.yml": "documentation/examples/prometheus.yml",
+    "LICENSE": "LICENSE",
+    "NOTICE": "NOTICE",
+}
+
+
+def prometheus_release_files() -> Path:
+    """The release files the image carries, kept beside the built binaries in the kindlab cache.
+
+    They come from the module tree, which only Go can fetch; kept in the cache, a machine
+    without Go that has the cache (the pipeline's e2e job) can still tell the image is current.
+    """
+    target = binaries.prometheus_binaries() / "release-files"
+    if not target.is_dir():
+        release = Path(
+            module_info(binaries.PROMETHEUS_MODULE, binaries.prometheus_version())["Dir"]
+        )
+        partial = target.with_name(target.name + ".partial")
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        for name, source in PROMETHEUS_RELEASE_FILES.items():
+            shutil.copyfile(release / source, partial / name)
+        partial.rename(target)
+    return target
+
+
 def prometheus_image() -> str:
     """Upstream's layout (images/prometheus), with the web UI compiled in."""
-    built = binaries.prometheus_binaries()
-    release = module_info(binaries.PROMETHEUS_MODULE, binaries.prometheus_version())["Dir"]
-    files = {
-        "prometheus": built / "prometheus",
-        "promtool": built / "promtool",
-        "prometheus.yml": Path(release) / "documentation/examples/prometheus.yml",
-        "LICENSE": Path(release) / "LICENSE",
-        "NOTICE": Path(release) / "NOTICE",
-    }
+    built, release = binaries.prometheus_binaries(), prometheus_release_files()
+    files = {"prometheus": built / "prometheus", "promtool": built / "promtool"}
+    files |= {name: release / name for name in PROMETHEUS_RELEASE_FILES}
     return debian_based_image(pin("PROMETHEUS_IMAGE"), "prometheus", files, {})
 
 
