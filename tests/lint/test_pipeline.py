@@ -971,6 +971,15 @@ def _replace_in_script(ci, job, old, new):
     ci[job]["script"] = [line.replace(old, new) for line in script]
 
 
+def assert_check_rejects(check, job, old, new, message, workdir):
+    """The job's check, run on a copy of the pipeline with `old` replaced in its script, names
+    the breakage with `message`."""
+    ci = load_pipeline()
+    _replace_in_script(ci, job, old, new)
+    problems = check(ci, workdir)
+    assert any(message in p for p in problems), problems
+
+
 @pytest.mark.parametrize(
     "replacements, message",
     [
@@ -1018,10 +1027,7 @@ def test_lint_job_gets_the_pinned_prometheus_tools_and_traefik_without_go(tmp_pa
     ],
 )
 def test_lint_check_rejects_a_broken_copy(tmp_path, old, new, message):
-    ci = load_pipeline()
-    _replace_in_script(ci, "lint", old, new)
-    problems = lint_problems(ci, tmp_path)
-    assert any(message in p for p in problems), problems
+    assert_check_rejects(lint_problems, "lint", old, new, message, tmp_path)
 
 
 def test_deploy_job_ships_the_commit_sha_image_and_rolls_back_a_failed_rollout(tmp_path):
@@ -1061,10 +1067,7 @@ KUSTOMIZE_DOWNLOAD = (
     ],
 )
 def test_deploy_check_rejects_a_broken_copy(tmp_path, old, new, message):
-    ci = load_pipeline()
-    _replace_in_script(ci, "deploy", old, new)
-    problems = deploy_problems(ci, tmp_path)
-    assert any(message in p for p in problems), problems
+    assert_check_rejects(deploy_problems, "deploy", old, new, message, tmp_path)
 
 
 def test_deploy_check_rejects_a_job_that_downloads_a_tool(tmp_path):
