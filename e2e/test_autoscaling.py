@@ -90,8 +90,8 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
         replicas_over_time=[s.as_dict() for s in samples],
     )
     assert at_load_end >= SCALED_REPLICAS
-    assert load.failed == [], load.summary()
-    assert after.failed == [], after.summary()
+    assert not load.failed, load.summary()
+    assert not after.failed, after.summary()
 
 
 def _scale_check_under_load(kube, ingress) -> str:

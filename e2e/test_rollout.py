@@ -41,7 +41,7 @@ def _roll(kube, ingress, action, min_requests: int = ROLLOUT_REQUESTS) -> tuple[
 
 
 def _assert_clean_rollout(report, old: str, new: str) -> None:
-    assert report.failed == [], report.summary()
+    assert not report.failed, report.summary()
     assert report.sent >= ROLLOUT_REQUESTS, report.summary()
     assert report.rate() >= MIN_RATE, report.summary()
     assert {old, new} <= set(report.versions()), "both releases must answer during the rollout"
@@ -92,7 +92,7 @@ def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_repor
         "bad_rollout", report, deadline_exceeded_after_seconds=round(stalled_after, 1)
     )
     assert "ProgressDeadlineExceeded" in state
-    assert report.failed == [], report.summary()
+    assert not report.failed, report.summary()
     assert report.sent >= ROLLOUT_REQUESTS, report.summary()
     dep = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
     assert dep.status.available_replicas == dep.spec.replicas

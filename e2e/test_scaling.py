@@ -42,5 +42,5 @@ def test_scale_out_then_in(restore_app, ingress, prom, run_report):
         waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 2), "2 endpoints")
         waits.wait_for(appops.settled(kube, 2), "removed pods to exit", timeout=180)
     run_report.record_traffic("scale_in", report)
-    assert report.failed == [], report.summary()
+    assert not report.failed, report.summary()
     assert report.rate() >= MIN_RATE, report.summary()

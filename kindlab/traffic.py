@@ -155,6 +155,21 @@ class TrafficReport:
             "distinct_pods": len(self.pods),
             "versions": dict(self.versions()),
             "failure_samples": [f"{r.status} {r.error}" for r in self.failed[:5]],
+            "failures_window": self.failures_window(),
+        }
+
+    def failures_window(self) -> dict | None:
+        """When requests failed, and the fewest ready pods the observer saw from a second
+        before until a second after: the one line that tells a lost route from slow pods."""
+        failed = self.failed
+        if not failed:
+            return None
+        first, last = failed[0].sent_at, failed[-1].sent_at
+        ready = [v for t, v in self.observed if first - OBSERVE_INTERVAL_SECONDS <= t <= last + 1]
+        return {
+            "from_seconds": round(first - self.started_at, 2),
+            "to_seconds": round(last - self.started_at, 2),
+            "fewest_ready": min(ready, default=None),
         }
 
 

@@ -8,7 +8,7 @@ import pytest
 
 from kindlab import vegeta
 from kindlab.ingress import IngressClient
-from kindlab.traffic import TrafficGenerator, traffic
+from kindlab.traffic import Record, TrafficGenerator, TrafficReport, traffic
 
 pytestmark = pytest.mark.unit
 
@@ -113,3 +113,20 @@ def test_stopping_twice_gives_the_same_report(server):
     first = generator.stop()
     sent = first.sent
     assert generator.stop().sent == sent > 0
+
+
+def test_the_summary_says_when_requests_failed_and_how_many_pods_were_ready():
+    def record(at: float, status: int) -> Record:
+        return Record(at, status, 0.01, None, None, None if status == 200 else "404 Not Found")
+
+    statuses = [200] * 10 + [404] * 3 + [200] * 10
+    report = TrafficReport(
+        records=[record(100 + i * 0.5, s) for i, s in enumerate(statuses)],
+        observed=[(100.0 + t, 0 if t in (5, 6) else 3) for t in range(12)],
+    )
+    assert report.summary()["failures_window"] == {
+        "from_seconds": 5.0,
+        "to_seconds": 6.0,
+        "fewest_ready": 0,
+    }
+    assert TrafficReport(records=[record(100, 200)]).summary()["failures_window"] is None
