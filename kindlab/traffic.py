@@ -17,6 +17,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from kindlab.ingress import SERVED_BY_HEADER, IngressClient
+from kindlab.loadslot import load_slot
 from kindlab.progress import say
 from kindlab.vegeta import Attack, Hit, Target
 
@@ -240,8 +241,9 @@ def traffic(
 ) -> Iterator[TrafficReport]:
     """`with traffic(client) as report:` load runs for the block; the report fills on exit."""
     generator = TrafficGenerator(client, rate=rate, path=path, observe=observe, **request)
-    generator.start()
-    try:
-        yield generator.report
-    finally:
-        generator.stop()
+    with load_slot(f"traffic {generator.report.target}"):
+        generator.start()
+        try:
+            yield generator.report
+        finally:
+            generator.stop()

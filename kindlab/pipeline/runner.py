@@ -36,6 +36,7 @@ from kindlab.cache import cache_root
 from kindlab.cluster.addon_registry import airgap_images
 from kindlab.docker_engine import ensure_docker
 from kindlab.errors import KindlabError
+from kindlab.loadslot import LOCK_DIR
 from kindlab.pipeline import dindstore, registry, standins
 from kindlab.pipeline.jobs import JobClock, JobResult
 from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local
@@ -172,6 +173,8 @@ def dind_args(airgap: bool) -> list[str]:
     args = ["--privileged", "--network", registry.NETWORK]
     args += ["--volume", "%gcl-cert%:/certs/client"]
     args += ["--volume", f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro"]
+    LOCK_DIR.mkdir(parents=True, exist_ok=True)
+    args += ["--volume", f"{LOCK_DIR}:{LOCK_DIR}"]
     if airgap:
         args += ["--volume", f"{dindstore.VOLUME}:{dindstore.STORE}"]
         args += ["--variable", f"KINDLAB_DIND_STORE={dindstore.STORE}"]

@@ -8,6 +8,7 @@ import yaml
 from kindlab import trust
 from kindlab.cache import cache_root
 from kindlab.errors import KindlabError
+from kindlab.loadslot import LOCK_DIR
 from kindlab.pipeline import __main__ as pipeline
 from kindlab.pipeline import dindstore, production, registry, runner, standins
 
@@ -41,6 +42,7 @@ def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
     volumes = option_values(args, "--volume")
     assert "%gcl-cert%:/certs/client" in volumes  # job and dind share the client certificates
     assert f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro" in volumes  # dind trusts $CI_REGISTRY
+    assert f"{LOCK_DIR}:{LOCK_DIR}" in volumes  # the e2e job's load waits for the host's
     assert option_values(args, "--network") == [registry.NETWORK]
     assert option_values(args, "--helper-image") == [standins.HELPER_IMAGE]
     assert option_values(args, "--variables-file") == [str(tmp_path / "variables.yml")]
