@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from kindlab.progress import say
+from kindlab.progress import say, tag
 
 LOCK_DIR = Path(os.environ.get("KINDLAB_LOCK_DIR", "/tmp/kindlab-locks"))
 LOCK_FILE = "load.lock"
@@ -92,7 +92,7 @@ def _acquire(label: str) -> TextIO:
             continue
         handle.seek(0)
         handle.truncate()
-        handle.write(f"{label} (pid {os.getpid()} on {socket.gethostname()})\n")
+        handle.write(f"{tag()} {label} (pid {os.getpid()} on {socket.gethostname()})\n")
         handle.flush()
         return handle
 
