@@ -41,8 +41,9 @@ def production_load(
     """Traffic at RATE for the block, held on afterwards until `min_requests` were sent;
     ready pods are sampled once a second beside it. The replicas are held (hold_replicas)."""
     hold_replicas(kube)
-    started = time.monotonic()
     with traffic(ingress, rate=RATE, observe=lambda: appops.ready_pods(kube), **request) as report:
+        # After the machine's load slot was granted: a wait for it sent nothing.
+        started = time.monotonic()
         yield report
         remaining = min_requests / RATE - (time.monotonic() - started)
         if remaining > 0:
