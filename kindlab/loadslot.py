@@ -5,7 +5,7 @@ load in Docker-in-Docker. 200 requests/s is what this 2-core machine carries; tw
 once (400/s) saturate it, and a rollout then times out requests that no pod dropped (a cold
 CI run: 21 of 10,199 at 5 s, p95 2.9 s). So every load takes the machine's slot, an flock on
 a file that the pipeline's job containers share by a bind mount, and the others wait for it.
-A plain loop rather than tenacity: it must say who holds the slot while it waits.
+While it waits, kindlab.wait says who holds the slot.
 """
 
 from __future__ import annotations
@@ -14,22 +14,18 @@ import fcntl
 import os
 import socket
 import threading
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
-from kindlab.progress import say, tag
+from kindlab.progress import tag
+from kindlab.wait import WaitTimeout, wait_for
 
 LOCK_DIR = Path(os.environ.get("KINDLAB_LOCK_DIR", "/tmp/kindlab-locks"))
 LOCK_FILE = "load.lock"
 WAIT_SECONDS = 1800.0
-SAY_EVERY_SECONDS = 10.0
-
-
-class SlotTimeout(RuntimeError):
-    """Another load held the machine's slot for longer than anyone should wait."""
+POLL_SECONDS = 0.5
 
 
 class _ProcessSlot:
@@ -71,32 +67,22 @@ def load_slot(label: str) -> Iterator[None]:
 def _acquire(label: str) -> TextIO:
     LOCK_DIR.mkdir(parents=True, exist_ok=True)
     handle = open(LOCK_DIR / LOCK_FILE, "a+")  # noqa: SIM115 - held until the slot is given back
-    started = last_said = time.monotonic()
-    while True:
+
+    def granted() -> tuple[bool, str]:
         try:
             fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            waited = time.monotonic() - started
-            if waited > WAIT_SECONDS:
-                holder = _holder(handle)
-                handle.close()
-                raise SlotTimeout(
-                    f"{label}: another load ({holder}) held {LOCK_DIR / LOCK_FILE}"
-                    f" for over {WAIT_SECONDS:.0f} s"
-                ) from None
-            if time.monotonic() - last_said >= SAY_EVERY_SECONDS:
-                say(f"{label}: waiting for the machine's load slot, held by {_holder(handle)}"
-                    f" ({waited:.0f} s)")  # fmt: skip
-                last_said = time.monotonic()
-            time.sleep(0.5)
-            continue
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"{tag()} {label} (pid {os.getpid()} on {socket.gethostname()})\n")
-        handle.flush()
-        return handle
+            handle.seek(0)
+            return False, f"held by {handle.read().strip() or 'another process'}"
+        return True, "granted"
 
-
-def _holder(handle: TextIO) -> str:
+    try:
+        wait_for(granted, f"the machine's load slot ({label})", WAIT_SECONDS, POLL_SECONDS)
+    except WaitTimeout:
+        handle.close()
+        raise
     handle.seek(0)
-    return handle.read().strip() or "another process"
+    handle.truncate()
+    handle.write(f"{tag()} {label} (pid {os.getpid()} on {socket.gethostname()})\n")
+    handle.flush()
+    return handle

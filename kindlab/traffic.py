@@ -166,7 +166,8 @@ class TrafficReport:
         if not failed:
             return None
         first, last = failed[0].sent_at, failed[-1].sent_at
-        ready = [v for t, v in self.observed if first - OBSERVE_INTERVAL_SECONDS <= t <= last + 1]
+        margin = OBSERVE_INTERVAL_SECONDS
+        ready = [v for t, v in self.observed if first - margin <= t <= last + margin]
         return {
             "from_seconds": round(first - self.started_at, 2),
             "to_seconds": round(last - self.started_at, 2),
