@@ -1,6 +1,6 @@
-# The kindlab service image. It needs BuildKit (for the CA secret); kindlab.appimage picks a
+# The kindlab service image. It needs BuildKit (for the CA secret); kindlab.build.appimage picks a
 # docker client that can do it and passes the host's CA bundle:
-#   python -c 'from kindlab.appimage import build_app_image as b; b("kindlab/app:dev", "dev")'
+#   python -c 'from kindlab.build.appimage import build_app_image as b; b("kindlab/app:dev", "dev")'
 # BASE_IMAGE is PYTHON_IMAGE from versions/versions.env (a unit test keeps the two equal). Any
 # Debian image with python3 and its venv module works: the official slim image keeps Python in
 # /usr/local/bin, Debian's in /usr/bin; a venv built on the same base hides the difference.
@@ -9,14 +9,15 @@ ARG BASE_IMAGE=docker.io/library/python:3.11.14-slim-bookworm
 FROM ${BASE_IMAGE} AS builder
 ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PIP_ROOT_USER_ACTION=ignore
 WORKDIR /build
-COPY pyproject.toml ./
-# The image installs exactly [project].dependencies, pinned in pyproject.toml.
-RUN python3 -c "import tomllib; deps = tomllib.load(open('pyproject.toml', 'rb'))['project']['dependencies']; print(*deps, sep='\n')" > requirements.txt
+# The image installs [project].dependencies of pyproject.toml and everything they pull in, as
+# locked with hashes in versions/locks/app.txt (kindlab lock): pip checks every file's hash and
+# installs nothing the lock does not name.
+COPY versions/locks/app.txt requirements.txt
 # A TLS-intercepting proxy's CA arrives as a secret: used by pip, never stored in a layer.
 RUN --mount=type=secret,id=ca_bundle \
     if [ -s /run/secrets/ca_bundle ]; then export PIP_CERT=/run/secrets/ca_bundle; fi \
  && python3 -m venv /opt/venv \
- && /opt/venv/bin/pip install --quiet --requirement requirements.txt \
+ && /opt/venv/bin/pip install --quiet --require-hashes --no-deps --requirement requirements.txt \
  && /opt/venv/bin/pip uninstall --quiet --yes pip setuptools
 
 FROM ${BASE_IMAGE}

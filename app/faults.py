@@ -6,6 +6,7 @@ a broken release configured through a Deployment is checked exactly like one set
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
@@ -13,6 +14,8 @@ from pathlib import Path
 from typing import Any
 
 from app.podstate import JsonFile
+
+log = logging.getLogger(__name__)
 
 MAX_DELAY_SECONDS = 300.0
 FORCEABLE_STATUS = range(400, 600)
@@ -76,11 +79,17 @@ _VALIDATORS = {
 
 
 class FaultStore:
-    """The pod's current faults: the env seed until someone PUTs, shared by all workers."""
+    """The pod's current faults: the env seed until someone PUTs, shared by all workers.
+
+    A stored document that is not a valid set of faults (edited by hand, or by an older
+    release) counts as the seed and is logged once: every route, the probes included, reads
+    the faults, so refusing it would turn the whole pod into 500s.
+    """
 
     def __init__(self, state_dir: Path, seed: Faults) -> None:
         self._file = JsonFile(state_dir / "faults.json")
         self._seed = seed
+        self._parsed: tuple[Mapping[str, Any] | None, Faults] = (None, seed)
 
     def current(self) -> Faults:
         return self._of(self._file.read())
@@ -97,4 +106,16 @@ class FaultStore:
         return self._seed
 
     def _of(self, stored: Mapping[str, Any] | None) -> Faults:
-        return self._seed if stored is None else Faults(**stored)
+        """JsonFile hands back the same object until the file changes: validate each once."""
+        if stored is None:
+            return self._seed
+        if stored is not self._parsed[0]:
+            try:
+                faults = Faults().merged(stored)
+            except FaultError as err:
+                log.warning(
+                    "%s holds no valid faults (%s): using the startup faults", self._file.path, err
+                )
+                faults = self._seed
+            self._parsed = (stored, faults)
+        return self._parsed[1]

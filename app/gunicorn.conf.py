@@ -22,8 +22,10 @@ from prometheus_client import multiprocess  # noqa: E402 (needs the env set abov
 from app.lifecycle import drain_before_stop, reset_dir  # noqa: E402
 from app.logs import gunicorn_logconfig  # noqa: E402
 from app.settings import Settings  # noqa: E402
+from app.wireerrors import install as json_error_pages  # noqa: E402
 
 _settings = Settings.from_env()
+json_error_pages()  # gunicorn's own 400/414/431/500 answers: JSON like the app's
 
 wsgi_app = "app:create_app()"
 bind = [f"0.0.0.0:{_settings.port}"]

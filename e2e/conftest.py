@@ -1,7 +1,7 @@
-"""The e2e suite's fixtures live in e2e.fixtures, registered for every tier in ../conftest.py.
+"""The e2e suite's fixtures live in kindlab.testing.fixtures (the root conftest.py loads them).
 
 The browser fixture lives here instead: Playwright is in the e2e tier's extras only, and the
-labs tier, which loads e2e.fixtures too, does not install it.
+labs tier, which loads kindlab.testing.fixtures too, does not install it.
 """
 
 from __future__ import annotations
@@ -11,9 +11,9 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from e2e.gates import require_browser
-from kindlab.browser import CHROMIUM, Browser, chromium, clear_screenshots
-from kindlab.cluster.addons import Endpoints
+from kindlab.bringup.addons import Endpoints
+from kindlab.testing.browser import CHROMIUM, Browser, chromium, clear_screenshots
+from kindlab.testing.gates import require_browser
 
 
 @pytest.fixture(scope="session")

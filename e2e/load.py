@@ -11,10 +11,11 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from kindlab.cluster import appops, autoscaling, waits
+from kindlab.clients.ingress import IngressClient
 from kindlab.cluster.kube import Kube
-from kindlab.ingress import IngressClient
-from kindlab.traffic import TrafficReport, traffic
+from kindlab.core import wait
+from kindlab.drills import appops, autoscaling
+from kindlab.load.traffic import TrafficReport, traffic
 
 RATE = 200.0
 # vegeta holds the rate exactly; a shortfall means the generator or the machine choked.
@@ -31,7 +32,7 @@ def hold_replicas(kube: Kube) -> None:
     autoscaling.pause(kube)
     if appops.replicas(kube) != REPLICAS:
         appops.scale(kube, REPLICAS)
-        waits.wait_for(appops.settled(kube, REPLICAS), f"{REPLICAS} pods", timeout=180)
+        wait.wait_for(appops.settled(kube, REPLICAS), f"{REPLICAS} pods", timeout=180)
 
 
 @contextmanager

@@ -17,15 +17,13 @@ import pytest
 import requests
 import yaml
 
-from kindlab.alertmanager import Alertmanager
-from kindlab.cluster.alertdrill import AlertDrill, reached_anywhere, rule_in_state
-from kindlab.traffic import traffic
-from kindlab.versions import REPO_ROOT
-from kindlab.wait import wait_for
+from kindlab.clients.alertmanager import Alertmanager
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.wait import wait_for
+from kindlab.drills.alertdrill import AlertDrill, reached_anywhere, rule_in_state
+from kindlab.load.traffic import traffic
 from labs import actions
 from labs.session import Session
-
-pytestmark = pytest.mark.e2e
 
 RULES = REPO_ROOT / "monitoring" / "prometheus" / "rules" / "kindlab-golden-signals.yml"
 ALERT = "KindlabHighErrorRatio"

@@ -12,14 +12,14 @@ import time
 
 import pytest
 
-from kindlab.cluster import appops, autoscaling, waits
-from kindlab.cluster.addon_registry import addon
-from kindlab.cluster.health import live_app_pods
-from kindlab.cluster.metrics import every_app_pod_measured
+from kindlab.bringup.addon_registry import addon
+from kindlab.bringup.health import live_app_pods
+from kindlab.bringup.metrics import every_app_pod_measured
+from kindlab.cluster import waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-from kindlab.traffic import traffic
-
-pytestmark = pytest.mark.e2e
+from kindlab.core import wait
+from kindlab.drills import appops, autoscaling
+from kindlab.load.traffic import traffic
 
 RATE, CPU_MS = 10, 40
 WORK = f"/work?cpu_ms={CPU_MS}"
@@ -30,7 +30,7 @@ POLL_SECONDS = 5
 
 def test_kubectl_top_lists_every_app_pod(deployed_app):
     kube = deployed_app.kube
-    waits.wait_for(every_app_pod_measured(kube), "metrics for every app pod", 120)
+    wait.wait_for(every_app_pod_measured(kube), "metrics for every app pod", 120)
     listing = kube.kubectl("top", "pods", "-n", APP_NAMESPACE, "--no-headers")
     shown = {line.split()[0]: line.split()[1:] for line in listing.splitlines() if line.strip()}
     for pod in live_app_pods(kube):
@@ -41,11 +41,11 @@ def test_kubectl_top_lists_every_app_pod(deployed_app):
 def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report):
     kube = restore_app.kube
     appops.wait_rolled_out(kube)
-    waits.wait_for(every_app_pod_measured(kube), "metrics for every app pod", 120)
+    wait.wait_for(every_app_pod_measured(kube), "metrics for every app pod", 120)
     samples: list[autoscaling.Sample] = []
     started = time.monotonic()
     with traffic(ingress, rate=RATE, path=WORK, observe=lambda: appops.ready_pods(kube)) as load:
-        waits.wait_for(
+        wait.wait_for(
             autoscaling.scaled_out(kube, SCALED_REPLICAS, samples, started),
             f"the autoscaler to scale to {SCALED_REPLICAS}",
             SCALE_OUT_TIMEOUT,
@@ -54,20 +54,20 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
     load_stopped = time.monotonic() - started
     at_load_end = max(s.desired for s in samples)
     with traffic(ingress, rate=RATE) as after:
-        waits.wait_for(
+        wait.wait_for(
             autoscaling.scaling_in(kube, at_load_end, samples, started),
             "the autoscaler to start scaling in",
             SCALE_IN_TIMEOUT,
             POLL_SECONDS,
         )
         # All the way back, so the next tests start from the committed three pods.
-        waits.wait_for(
+        wait.wait_for(
             autoscaling.back_to(kube, START_REPLICAS, samples, started),
             f"the autoscaler to come back to {START_REPLICAS}",
             SCALE_IN_TIMEOUT,
             POLL_SECONDS,
         )
-        waits.wait_for(appops.settled(kube, START_REPLICAS), "removed pods to exit", 180)
+        wait.wait_for(appops.settled(kube, START_REPLICAS), "removed pods to exit", 180)
     first_up = next(s.seconds for s in samples if s.desired > START_REPLICAS)
     first_down = next(
         s.seconds for s in samples if s.seconds > load_stopped and s.desired < at_load_end
@@ -97,8 +97,8 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
 def _scale_check_under_load(kube, ingress) -> str:
     """Run the scale-out check under load; it must give up, and its reason is returned."""
     samples: list[autoscaling.Sample] = []
-    with traffic(ingress, rate=RATE, path=WORK), pytest.raises(waits.WaitStuck) as caught:
-        waits.wait_for(
+    with traffic(ingress, rate=RATE, path=WORK), pytest.raises(wait.WaitStuck) as caught:
+        wait.wait_for(
             autoscaling.scaled_out(kube, SCALED_REPLICAS, samples, time.monotonic()),
             "an autoscaler that cannot work",
             SCALE_OUT_TIMEOUT,
@@ -128,7 +128,7 @@ def test_scale_check_fails_without_the_metrics_api(restore_app, ingress):
         assert "ScalingActive=False (FailedGetResourceMetric)" in reason
     finally:
         scale(server.deployment, server.namespace, {"spec": {"replicas": 1}})
-        waits.wait_for(
+        wait.wait_for(
             waits.deployment_rolled_out(kube, server.namespace, server.deployment), server.title
         )
-        waits.wait_for(every_app_pod_measured(kube), "metrics for every app pod again", 180)
+        wait.wait_for(every_app_pod_measured(kube), "metrics for every app pod again", 180)

@@ -8,12 +8,10 @@ import time
 
 import pytest
 
-from kindlab.browser import Browser, BrowserCheckFailed
-from kindlab.cluster import appops, autoscaling
-from kindlab.cluster.health import live_app_pods
-from kindlab.progress import say
-
-pytestmark = pytest.mark.e2e
+from kindlab.bringup.health import live_app_pods
+from kindlab.core.output import say
+from kindlab.drills import appops, autoscaling
+from kindlab.testing.browser import Browser, BrowserCheckFailed
 
 EXTRA_PODS = 3
 WATCH_SECONDS = 120

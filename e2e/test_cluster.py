@@ -8,12 +8,8 @@ from __future__ import annotations
 
 import json
 
-import pytest
-
-from kindlab.cluster import waits
-from kindlab.versions import pin
-
-pytestmark = pytest.mark.e2e
+from kindlab.core import wait
+from kindlab.core.versions import pin
 
 PROBE_NAMESPACE = "kindlab-probe"
 PROBE_SCRIPT = """
@@ -51,7 +47,7 @@ def test_pod_networking_and_dns(deployed_app, app_images):
         "--command", "--", "python3", "-c", script,
     )  # fmt: skip
     try:
-        waits.wait_for(_pod_succeeded(kube, PROBE_NAMESPACE, "probe"), "probe pod", timeout=120)
+        wait.wait_for(_pod_succeeded(kube, PROBE_NAMESPACE, "probe"), "probe pod", timeout=120)
         result = json.loads(kube.kubectl("logs", "-n", PROBE_NAMESPACE, "probe"))
     finally:
         kube.kubectl("delete", "namespace", PROBE_NAMESPACE, "--wait=false", check=False)
@@ -59,7 +55,7 @@ def test_pod_networking_and_dns(deployed_app, app_images):
     assert result == {"kubernetes.default": service_ip, "service": 200, "pod": 200}
 
 
-def _pod_succeeded(kube, namespace, name) -> waits.Condition:
+def _pod_succeeded(kube, namespace, name) -> wait.Condition:
     def check() -> tuple[bool, str]:
         phase = kube.core.read_namespaced_pod(name, namespace).status.phase
         if phase == "Failed":

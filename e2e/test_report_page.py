@@ -1,6 +1,6 @@
 """The HTML traffic report, opened in a real browser: its charts draw from the embedded script.
 
-The page is made the way the session's report is (kindlab.charts) from a short real run of
+The page is made the way the session's report is (kindlab.load.charts) from a short real run of
 traffic through the ingress, and served over HTTP as a person's browser would get it.
 """
 
@@ -15,11 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from kindlab import charts
-from kindlab.browser import Browser, BrowserCheckFailed
-from kindlab.traffic import TrafficReport, traffic
-
-pytestmark = pytest.mark.e2e
+from kindlab.load import charts
+from kindlab.load.traffic import TrafficReport, traffic
+from kindlab.testing.browser import Browser, BrowserCheckFailed
 
 RATE = 50.0
 SECONDS = 4

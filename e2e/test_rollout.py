@@ -11,10 +11,10 @@ import time
 import pytest
 
 from e2e.load import MIN_RATE, REPLICAS, ROLLOUT_REQUESTS, production_load
-from kindlab.cluster import appops, waits
+from kindlab.cluster import waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-
-pytestmark = pytest.mark.e2e
+from kindlab.core import wait
+from kindlab.drills import appops
 
 AFTER_ROLLOUT_SAMPLE = 30
 # The old release alone first, so the charts show the change against a baseline.
@@ -23,7 +23,7 @@ BASELINE_SECONDS = 3
 
 def _versions_after_rollout(kube, ingress, version: str) -> set[str]:
     """Who answers once the old pods are gone (they serve on during their preStop pause)."""
-    waits.wait_for(appops.only_release_left(kube, version), f"only {version} pods", 120)
+    wait.wait_for(appops.only_release_left(kube, version), f"only {version} pods", 120)
     return {ingress.get("/version").headers["X-App-Version"] for _ in range(AFTER_ROLLOUT_SAMPLE)}
 
 
@@ -35,7 +35,7 @@ def _roll(kube, ingress, action, min_requests: int = ROLLOUT_REQUESTS) -> tuple[
         started = time.monotonic()
         action()
         appops.wait_rolled_out(kube)
-        waits.wait_for(appops.settled(kube, REPLICAS), "old pods to exit", timeout=180)
+        wait.wait_for(appops.settled(kube, REPLICAS), "old pods to exit", timeout=180)
         seconds = time.monotonic() - started
     return report, seconds
 
@@ -77,7 +77,7 @@ def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_repor
     with production_load(kube, ingress, min_requests=ROLLOUT_REQUESTS) as report:
         appops.set_progress_deadline(kube, 30)
         appops.set_env(kube, FAULT_READY="false")
-        state = waits.wait_for(
+        state = wait.wait_for(
             waits.deployment_condition(
                 kube, APP_NAMESPACE, APP_NAME, "Progressing", "ProgressDeadlineExceeded"
             ),
@@ -87,7 +87,7 @@ def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_repor
         stalled_after = time.monotonic() - started
         appops.rollout_undo(kube)
         appops.wait_rolled_out(kube)
-        waits.wait_for(appops.settled(kube, REPLICAS), "the stuck pod to go", timeout=180)
+        wait.wait_for(appops.settled(kube, REPLICAS), "the stuck pod to go", timeout=180)
     run_report.record_traffic(
         "bad_rollout", report, deadline_exceeded_after_seconds=round(stalled_after, 1)
     )
@@ -128,7 +128,7 @@ def test_a_rollout_that_cannot_progress_is_reported_early_with_its_reason(restor
     kube = restore_app.kube
     started = time.monotonic()
     appops.set_release(kube, "kindlab/app:never-built", "never-built")
-    with pytest.raises(waits.WaitStuck) as caught:
+    with pytest.raises(wait.WaitStuck) as caught:
         appops.wait_rolled_out(kube)
     run_report.record(
         "stuck_rollout",

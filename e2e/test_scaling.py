@@ -5,13 +5,11 @@ from __future__ import annotations
 import contextlib
 import time
 
-import pytest
-
 from e2e.load import MIN_RATE, production_load
-from kindlab.cluster import appops, autoscaling, waits
+from kindlab.cluster import waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-
-pytestmark = pytest.mark.e2e
+from kindlab.core import wait
+from kindlab.drills import appops, autoscaling
 
 SAMPLES = 20
 
@@ -22,7 +20,7 @@ def test_scale_out_then_in(restore_app, ingress, prom, run_report):
     started = time.monotonic()
     appops.scale(kube, 6)
     appops.wait_rolled_out(kube)
-    waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 6), "6 endpoints")
+    wait.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 6), "6 endpoints")
     scale_up = time.monotonic() - started
 
     pods: set[str] = set()
@@ -31,16 +29,16 @@ def test_scale_out_then_in(restore_app, ingress, prom, run_report):
         pods.update(ingress.pods_answering(SAMPLES))
         return len(pods) >= 6, f"{len(pods)} distinct pods answered"
 
-    with contextlib.suppress(waits.WaitTimeout):
-        waits.wait_for(spread, "traffic to reach all 6 pods", timeout=60)
+    with contextlib.suppress(wait.WaitTimeout):
+        wait.wait_for(spread, "traffic to reach all 6 pods", timeout=60)
     run_report.record("scale_out", seconds=round(scale_up, 1), distinct_pods=len(pods))
     assert len(pods) >= 5, f"traffic reached only {sorted(pods)}"
 
     with production_load(kube, ingress) as report:
         appops.scale(kube, 2)
         appops.wait_rolled_out(kube)
-        waits.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 2), "2 endpoints")
-        waits.wait_for(appops.settled(kube, 2), "removed pods to exit", timeout=180)
+        wait.wait_for(waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, 2), "2 endpoints")
+        wait.wait_for(appops.settled(kube, 2), "removed pods to exit", timeout=180)
     run_report.record_traffic("scale_in", report)
     assert not report.failed, report.summary()
     assert report.rate() >= MIN_RATE, report.summary()

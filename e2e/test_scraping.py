@@ -6,12 +6,13 @@ import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 import yaml
 
-from kindlab.cluster import appops, autoscaling, waits
-from kindlab.cluster.health import clear_faults, fault_call, live_app_pods
-from kindlab.versions import REPO_ROOT, image_tag, pin
+from kindlab.bringup.health import clear_faults, fault_call, live_app_pods
+from kindlab.core import wait
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.versions import image_tag, pin
+from kindlab.drills import appops, autoscaling
 from tests.lint.promql import (
     dashboard_queries,
     edge_queries,
@@ -20,8 +21,6 @@ from tests.lint.promql import (
     selectors,
 )
 from tests.lint.rules import rules
-
-pytestmark = pytest.mark.e2e
 
 JOB = "kindlab-app"
 RULES_DIR = REPO_ROOT / "monitoring" / "prometheus" / "rules"
@@ -38,7 +37,7 @@ def _alert_names(rules_dir: Path) -> set[str]:
     return names
 
 
-def one_target_per_pod(kube, prom) -> waits.Condition:
+def one_target_per_pod(kube, prom) -> wait.Condition:
     def check() -> tuple[bool, str]:
         pods = {p.metadata.name for p in live_app_pods(kube) if p.status.pod_ip}
         targets = prom.targets(JOB)
@@ -56,7 +55,7 @@ def test_prometheus_is_the_pinned_release_and_its_ui_works(prom):
 
 
 def test_every_pod_is_one_healthy_target(deployed_app, prom, run_report):
-    waits.wait_for(one_target_per_pod(deployed_app.kube, prom), "one target per pod", 120)
+    wait.wait_for(one_target_per_pod(deployed_app.kube, prom), "one target per pod", 120)
     ages = [time.time() - _epoch(t["lastScrape"]) for t in prom.targets(JOB)]
     run_report.record("scraping", targets=len(ages), max_scrape_age_seconds=round(max(ages), 1))
 
@@ -67,12 +66,12 @@ def test_targets_follow_scaling(restore_app, prom, run_report):
     appops.scale(kube, 5)
     appops.wait_rolled_out(kube)
     started = time.monotonic()
-    waits.wait_for(one_target_per_pod(kube, prom), "5 targets after scale-out", 120)
+    wait.wait_for(one_target_per_pod(kube, prom), "5 targets after scale-out", 120)
     run_report.record("scraping", discover_new_pods_seconds=round(time.monotonic() - started, 1))
 
 
 def test_request_counter_matches_traffic(deployed_app, ingress, prom, run_report):
-    waits.wait_for(one_target_per_pod(deployed_app.kube, prom), "one target per pod", 120)
+    wait.wait_for(one_target_per_pod(deployed_app.kube, prom), "one target per pod", 120)
     before = prom.scalar(PROCESSED) or 0.0
     for i in range(REQUESTS):
         assert ingress.post("/data", json={"n": i}).status_code == 201
@@ -82,7 +81,7 @@ def test_request_counter_matches_traffic(deployed_app, ingress, prom, run_report
         return abs((value - before) - REQUESTS) <= REQUESTS * TOLERANCE, f"+{value - before:.0f}"
 
     started = time.monotonic()
-    state = waits.wait_for(counted, f"Prometheus to count {REQUESTS} requests", 120)
+    state = wait.wait_for(counted, f"Prometheus to count {REQUESTS} requests", 120)
     run_report.record(
         "scraping",
         counter_delta=state,
@@ -102,7 +101,7 @@ def test_latency_quantile_is_a_number(deployed_app, ingress, prom):
         value = prom.scalar(expr)
         return value is not None and value == value and value > 0, f"p99={value}"
 
-    waits.wait_for(numeric, "a p99 latency", 120)
+    wait.wait_for(numeric, "a p99 latency", 120)
 
 
 def test_alert_rules_are_loaded(prom):
@@ -140,7 +139,7 @@ def test_every_edge_query_returns_data(deployed_app, ingress, prom, run_report):
         empty = [q.source for q in queries if not prom.query(q.expr)]
         return not empty, f"no data yet for {empty}"
 
-    waits.wait_for(answered, "every edge query to return data", 120)
+    wait.wait_for(answered, "every edge query to return data", 120)
     misspelled = queries[0].expr.replace("traefik_service_", "traefik_services_")
     assert misspelled != queries[0].expr and prom.query(misspelled) == []
     run_report.record("scraping", edge_queries=len(queries))

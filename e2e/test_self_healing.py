@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import time
 
-import pytest
-
 from e2e.load import MIN_RATE, REPLICAS, hold_replicas, production_load
-from kindlab.cluster import appops, waits
-from kindlab.cluster.health import live_app_pods
+from kindlab.bringup.health import live_app_pods
+from kindlab.cluster import waits
 from kindlab.cluster.names import APP_NAMESPACE, APP_SELECTOR
 from kindlab.cluster.pods import restart_count
-
-pytestmark = pytest.mark.e2e
+from kindlab.core import wait
+from kindlab.drills import appops
 
 BASELINE_SECONDS = 3
 
@@ -25,11 +23,11 @@ def test_deleted_pod_is_replaced_under_traffic(restore_app, ingress, run_report)
         time.sleep(BASELINE_SECONDS)
         started = time.monotonic()
         kube.core.delete_namespaced_pod(victim, APP_NAMESPACE)
-        waits.wait_for(
+        wait.wait_for(
             waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), "replacement pod"
         )
         healed = time.monotonic() - started
-        waits.wait_for(appops.settled(kube, REPLICAS), f"{victim} to exit", timeout=180)
+        wait.wait_for(appops.settled(kube, REPLICAS), f"{victim} to exit", timeout=180)
     names = {p.metadata.name for p in live_app_pods(kube)}
     run_report.record_traffic("pod_deleted", report, heal_seconds=round(healed, 1))
     assert victim not in names and len(names) == REPLICAS
@@ -51,9 +49,9 @@ def test_failing_liveness_restarts_the_container(restore_app, ingress, run_repor
         count = restart_count(current)
         return count > restarts_before, f"restartCount {count} (was {restarts_before})"
 
-    waits.wait_for(restarted, f"kubelet to restart {name}", timeout=180)
+    wait.wait_for(restarted, f"kubelet to restart {name}", timeout=180)
     restart_seconds = time.monotonic() - started
-    waits.wait_for(waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), f"{name} Ready")
+    wait.wait_for(waits.pods_ready(kube, APP_NAMESPACE, APP_SELECTOR, REPLICAS), f"{name} Ready")
     rejoined = time.monotonic() - started
     run_report.record(
         "liveness_failure",
@@ -67,4 +65,4 @@ def test_failing_liveness_restarts_the_container(restore_app, ingress, run_repor
         return name in seen, f"answered so far: {sorted(seen)}"
 
     # Ready is not yet routed: Traefik learns of the endpoint a moment later.
-    waits.wait_for(answering, f"{name} to answer through the ingress again", timeout=120)
+    wait.wait_for(answering, f"{name} to answer through the ingress again", timeout=120)

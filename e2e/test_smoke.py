@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import requests
 
-pytestmark = [pytest.mark.e2e, pytest.mark.smoke]
+pytestmark = pytest.mark.smoke
 
 
 def test_health_through_ingress(ingress):

@@ -1,1 +1,2 @@
-"""kindlab tooling: air-gapped cluster, Docker engine, helpers shared by e2e and labs."""
+"""kindlab's tooling, in layers that import only downwards (README: the package map;
+pyproject.toml: the import-linter contract)."""

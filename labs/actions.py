@@ -13,14 +13,15 @@ import shutil
 import time
 from pathlib import Path
 
-from kindlab.airgap.dockerimages import image_labels
-from kindlab.cluster import appops, waits
-from kindlab.cluster.app import APP_OVERLAY, build_app_image
+from kindlab.bringup.appdeploy import APP_OVERLAY, build_app_image
+from kindlab.build.dockerimages import image_labels
+from kindlab.clients.prom import RulesRejected
 from kindlab.cluster.apply import delete_if_present, render, replace_objects
 from kindlab.cluster.kube import Kube, or_none
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_SELECTOR, APP_TAG
-from kindlab.progress import say, step
-from kindlab.prom import RulesRejected
+from kindlab.core import wait
+from kindlab.core.output import say, step
+from kindlab.drills import appops
 from labs.framework import Lab
 from labs.session import Session
 
@@ -60,6 +61,30 @@ def write_start_files(lab: Lab, target: Path) -> Path:
     else:
         shutil.rmtree(target, ignore_errors=True)
         target.mkdir(parents=True)
+    return target
+
+
+def write_reference_files(lab: Lab, target: Path) -> Path:
+    """The reference versions of the learner's files in `target`, replacing it: made by the lab,
+    or its solution/ copied without the README (which explains, and is no file to edit)."""
+    shutil.rmtree(target, ignore_errors=True)
+    if lab.reference_files is not None:
+        target.mkdir(parents=True)
+        lab.reference_files(target)
+        return target
+    if (lab.folder / "solution").is_dir():
+        copy_lab_files(lab, "solution", target)
+        (target / "README.md").unlink(missing_ok=True)
+    else:
+        target.mkdir(parents=True)
+    return target
+
+
+def use_reference(session: Session, lab: Lab) -> Path:
+    """The learner's workspace replaced by the reference files (labctl backs it up first), so
+    that what the cluster runs after `labctl solve` is what the workspace says."""
+    target = write_reference_files(lab, session.workspace(lab.slug))
+    say(f"your workspace now holds the reference: {target}")
     return target
 
 
@@ -157,7 +182,7 @@ def recreate_deployment(session: Session, kustomization: Path) -> None:
     kube = session.kube
     with step("Removing the app Deployment and its pods"):
         _remove_app_workload(kube)
-        waits.wait_for(_app_pods_gone(kube), "the app pods to be gone", GONE_TIMEOUT)
+        wait.wait_for(_app_pods_gone(kube), "the app pods to be gone", GONE_TIMEOUT)
     kubectl_apply(session, kustomization)
 
 
@@ -171,7 +196,7 @@ def _remove_app_workload(kube: Kube) -> None:
     )
 
 
-def _app_pods_gone(kube: Kube) -> waits.Condition:
+def _app_pods_gone(kube: Kube) -> wait.Condition:
     def check() -> tuple[bool, str]:
         pods = kube.core.list_namespaced_pod(APP_NAMESPACE, label_selector=APP_SELECTOR).items
         sets = kube.apps.list_namespaced_replica_set(APP_NAMESPACE, label_selector=APP_SELECTOR)
@@ -197,7 +222,7 @@ def delete_app_namespace(session: Session) -> None:
             pods = kube.core.list_namespaced_pod(APP_NAMESPACE).items
             return APP_NAMESPACE not in names, f"{len(pods)} pods left in {APP_NAMESPACE}"
 
-        waits.wait_for(gone, f"namespace {APP_NAMESPACE} to be deleted", GONE_TIMEOUT)
+        wait.wait_for(gone, f"namespace {APP_NAMESPACE} to be deleted", GONE_TIMEOUT)
 
 
 # --- the learner's alert rules (lab 8) -----------------------------------------------------
@@ -261,4 +286,4 @@ def wait_lab_rules(session: Session, filename: str, present: bool, timeout: floa
         return (filename in files) == present, f"rule files loaded: {sorted(files)}"
 
     what = f"Prometheus to {'load' if present else 'drop'} {filename}"
-    waits.wait_for(check, what, timeout, interval=2)
+    wait.wait_for(check, what, timeout, interval=2)

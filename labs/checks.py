@@ -23,6 +23,7 @@ from kindlab.cluster.names import APP_CONTAINER as CONTAINER
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.cluster.pods import current_pods as revision_pods
 from kindlab.cluster.pods import is_ready, restart_count
+from kindlab.core import wait
 from labs.framework import CheckContext, StepFailed, Verdict, failed, passed
 
 MI = 1024 * 1024
@@ -57,6 +58,9 @@ def quantity(value: str | None) -> float | None:
         raise StepFailed(f"{value!r} is not a Kubernetes quantity: {exc}") from None
 
 
+# How long a pod may look stuck (Unschedulable, crash-looping) before a check says so.
+STUCK_SECONDS = 10.0
+
 # --- steps -------------------------------------------------------------------------------
 
 
@@ -71,13 +75,15 @@ def rollout_complete(ctx: CheckContext, replicas: int | None = None) -> Verdict:
     dep = deployment(kube)
     if replicas is not None and dep.spec.replicas != replicas:
         return failed(f"the Deployment wants {dep.spec.replicas} replicas, expected {replicas}")
-    # A learner waits for the verdict: a stuck pod is reported as soon as it is seen.
-    rolled = waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME, stuck_after=0)
+    # A learner waits for the verdict, so a stuck pod is reported soon, but not at first sight: a
+    # surge pod is Unschedulable for a few seconds while a terminating pod still holds its CPU
+    # (the labs tier's lab 3 solution failed on exactly that, "Insufficient cpu").
+    rolled = waits.deployment_rolled_out(kube, APP_NAMESPACE, APP_NAME, stuck_after=STUCK_SECONDS)
     try:
-        state = waits.wait_for(rolled, "the app rollout", waits.ROLLOUT_TIMEOUT)
-    except waits.WaitStuck as exc:
+        state = wait.wait_for(rolled, "the app rollout", waits.ROLLOUT_TIMEOUT)
+    except wait.WaitStuck as exc:
         return failed(f"the rollout cannot finish: {exc}")
-    except waits.WaitTimeout as exc:
+    except wait.WaitTimeout as exc:
         return failed(f"the rollout did not complete: {exc}")
     return passed(f"rollout complete ({state})")
 
@@ -110,7 +116,7 @@ def pods_stable(ctx: CheckContext, seconds: float = 20) -> Verdict:
         youngest = min(ages) if ages else 0.0
         return bool(ages) and youngest >= seconds, f"youngest pod Ready for {youngest:.0f}s"
 
-    state = waits.wait_for(steady, f"pods to stay Ready for {seconds:.0f}s", seconds + 90)
+    state = wait.wait_for(steady, f"pods to stay Ready for {seconds:.0f}s", seconds + 90)
     return passed(f"{len(pods)} pods Ready with no restarts ({state})")
 
 
@@ -155,8 +161,8 @@ def ingress_routed(ctx: CheckContext, path: str = "/version") -> Verdict:
         return status == 200, f"GET {path} answered {status}"
 
     try:
-        waits.wait_for(answers, "the ingress to route to the app", 45)
-    except waits.WaitTimeout as exc:
+        wait.wait_for(answers, "the ingress to route to the app", 45)
+    except wait.WaitTimeout as exc:
         return failed(str(exc))
     return ingress_answers(ctx, path)
 
@@ -178,8 +184,8 @@ def ingress_spread(ctx: CheckContext, batch: int = 60, timeout: float = 45) -> V
         return bool(pods) and not missing, f"not reached: {missing}"
 
     try:
-        waits.wait_for(reaches_all, "requests to reach every pod", timeout, interval=2)
-    except waits.WaitTimeout as exc:
+        wait.wait_for(reaches_all, "requests to reach every pod", timeout, interval=2)
+    except wait.WaitTimeout as exc:
         shown = ", ".join(f"{pod} {n}" for pod, n in sorted(seen.get("last", {}).items()))
         return failed(f"{exc}; the last {batch} requests went to {shown}")
     shown = ", ".join(f"{pod} {n}" for pod, n in sorted(seen["last"].items()))
@@ -191,21 +197,42 @@ def _port(url: str) -> str:
     return f":{tail}" if tail.isdigit() else ""
 
 
+# What the app serves (app/routes), and what each answer means to a probe.
+APP_PORTS = ("http", 5000)
+PROBE_SYMPTOMS = {
+    ("readinessProbe", "/health"): (
+        "GET /health answers 200 even while the app drains after SIGTERM, so a stopping pod "
+        "keeps getting requests"
+    ),
+    ("livenessProbe", "/ready"): (
+        "GET /ready answers 503 while the app drains, so the kubelet may kill a pod that is "
+        "finishing its requests"
+    ),
+}
+APP_PATHS = {"/", "/health", "/ready", "/version", "/work", "/fault", "/metrics"}
+
+
 def probe_matches(container: V1Container, kind: str, path: str) -> Verdict:
-    """The container's `kind` probe is an HTTP GET of `path` on the port named http (5000)."""
+    """The container's `kind` probe can succeed, and asks the question it is for; a failure
+    says what the kubelet sees (the symptom), not what to write."""
     probe = getattr(container, kind)
     kind = {"readiness_probe": "readinessProbe", "liveness_probe": "livenessProbe"}.get(kind, kind)
     if probe is None:
-        return failed(f"the app container has no {kind}")
+        effect = "a hung process is never restarted" if kind == "livenessProbe" else ""
+        return failed(f"the app container has no {kind}" + (f": {effect}" if effect else ""))
     get = probe.http_get
     if get is None:
-        return failed(f"{kind} is not an httpGet probe")
-    port_ok = get.port in ("http", 5000)
-    if get.path != path or not port_ok:
+        return failed(f"{kind} is not an httpGet probe, so it never asks the app itself")
+    if get.port not in APP_PORTS:
         return failed(
-            f"{kind} asks GET {get.path} on port {get.port}; the app answers GET {path} on "
-            "its container port http (5000)"
+            f"{kind} connects to port {get.port}, where nothing in the container listens: "
+            "every probe fails with connection refused"
         )
+    if get.path not in APP_PATHS:
+        return failed(f"{kind} asks GET {get.path}, which the app answers 404: it always fails")
+    if get.path != path:
+        symptom = PROBE_SYMPTOMS.get((kind, get.path), "it does not ask what this probe is for")
+        return failed(f"{kind} asks GET {get.path}: {symptom}")
     return passed(f"{kind}: GET {get.path} on port {get.port}")
 
 

@@ -2,7 +2,7 @@
 
 The first failing step stops the check: later steps usually depend on it (no point timing a
 rollout whose pods are never Ready), and one clear next action teaches better than ten red
-lines. Every step names the hint that helps with it.
+lines. Every step names the section of hints.md that helps with it.
 """
 
 from __future__ import annotations
@@ -67,7 +67,8 @@ Check = Callable[[CheckContext], Verdict]
 class Step:
     name: str
     check: Check
-    hint: int
+    # The section of the lab's hints.md that helps with this step (labs/hints.py).
+    hint: str
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,9 @@ class Lab:
     # from the repository as it is now (lab 10 breaks a copy of .gitlab-ci.yml); by default
     # the workspace gets a copy of the lab's start/ folder.
     start_files: Callable[[Path], None] | None = None
+    # Writes the reference versions of the learner's files into a folder (lab 10: the project's
+    # own pipeline); by default the files of solution/ that the learner edits (not its README).
+    reference_files: Callable[[Path], None] | None = None
 
     @property
     def folder(self) -> Path:
@@ -94,8 +98,13 @@ class Lab:
     def has_start_files(self) -> bool:
         return self.start_files is not None or (self.folder / "start").is_dir()
 
-    def hints(self) -> dict[int, str]:
-        return parse_hints((self.folder / "hints.md").read_text())
+    # For `labctl list` and labs/README.md: what the lab teaches, how hard it is, how long its
+    # check takes when the work is right (measured on the labs tier), and what it needs
+    # besides the cluster.
+    teaches: str = ""
+    difficulty: str = "core"
+    check_duration: str = ""
+    needs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -161,17 +170,3 @@ def _run_step(step: Step, context: CheckContext) -> StepResult:
 def _first_line(exc: Exception) -> str:
     text = str(exc).strip() or repr(exc)
     return text.splitlines()[0][:300]
-
-
-def parse_hints(text: str) -> dict[int, str]:
-    """`## Hint N` sections of a hints.md, by N; the text up to the next such heading."""
-    hints: dict[int, list[str]] = {}
-    current: list[str] | None = None
-    for line in text.splitlines():
-        heading = line.strip().lower()
-        if heading.startswith("## hint "):
-            number = int(heading.removeprefix("## hint ").split()[0].rstrip(":"))
-            current = hints.setdefault(number, [])
-        elif current is not None:
-            current.append(line)
-    return {n: "\n".join(lines).strip() for n, lines in hints.items()}

@@ -12,15 +12,17 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
 
-from kindlab.cluster import addons, lifecycle
-from kindlab.cluster.addons import Endpoints
-from kindlab.cluster.bringup import BringUp
+from kindlab.bringup import addons
+from kindlab.bringup.addons import Endpoints
+from kindlab.bringup.provision import resolve_tools
+from kindlab.bringup.steps import BringUp
+from kindlab.clients.ingress import IngressClient
+from kindlab.clients.prom import Prometheus
+from kindlab.cluster import identity, lifecycle
 from kindlab.cluster.kube import Kube
 from kindlab.cluster.lifecycle import Cluster
-from kindlab.cluster.platform import ClusterPlatform, resolve_tools
-from kindlab.ingress import IngressClient
-from kindlab.prom import Prometheus
-from kindlab.versions import REPO_ROOT
+from kindlab.cluster.platform import ClusterPlatform
+from kindlab.core.paths import REPO_ROOT
 
 LABS_DIR = REPO_ROOT / "labs"
 DEFAULT_WORKDIR = LABS_DIR / "work"
@@ -37,17 +39,20 @@ def default_workdir() -> Path:
 
 def up_command(name: str) -> str:
     """How to bring up the cluster a lab needs, as the learner would type it."""
-    if name == lifecycle.DEFAULT_CLUSTER_NAME:
+    if name == identity.DEFAULT_CLUSTER_NAME:
         return "tox -e up"
     return f"tox -e up -- --name {name}"
 
 
 @dataclass
 class Session:
-    cluster_name: str = field(default_factory=lifecycle.default_cluster_name)
+    cluster_name: str = field(default_factory=identity.default_cluster_name)
     workdir: Path = field(default_factory=default_workdir)
     _cluster: Cluster | None = None
     _urls: Endpoints | None = None
+
+    def __post_init__(self) -> None:
+        identity.checked_cluster_name(self.cluster_name)
 
     @classmethod
     def from_cluster(cls, cluster: Cluster, urls: Endpoints, workdir: Path) -> Session:

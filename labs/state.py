@@ -60,8 +60,15 @@ class Progress:
             fields["passed_at"] = _now()
         self._update(number, **fields)
 
-    def hint_seen(self, number: int, level: int) -> None:
-        seen = max(level, int(self.entry(number).get("hints_seen", 0)))
+    def hints_seen(self, number: int) -> dict[str, int]:
+        """The highest hint level seen, per hints.md section (a file from before hints were
+        per step held one number: it counts as none seen)."""
+        seen = self.entry(number).get("hints_seen")
+        return {str(k): int(v) for k, v in seen.items()} if isinstance(seen, dict) else {}
+
+    def hint_seen(self, number: int, section: str, level: int) -> None:
+        seen = self.hints_seen(number)
+        seen[section] = max(level, seen.get(section, 0))
         self._update(number, hints_seen=seen)
 
     def solved(self, number: int) -> None:
@@ -90,5 +97,5 @@ class Progress:
             text = f"in progress: failing at {entry['failed_step']!r}{once}"
         else:
             text = f"started, not checked yet{once}"
-        hints = int(entry.get("hints_seen", 0))
-        return f"{text}; hints {hints}/3" if hints else text
+        hints = sum(self.hints_seen(number).values())
+        return f"{text}; {hints} hint{'s' if hints > 1 else ''} seen" if hints else text

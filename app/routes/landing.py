@@ -79,6 +79,7 @@ def _links() -> dict[str, str]:
         "health": url_for("probes.health"),
         "ready": url_for("probes.ready"),
         "metrics": "/metrics",  # served by prometheus-flask-exporter, not by a blueprint
+        "openapi": url_for("openapi.show"),
     }
     if "faults" in current_app.blueprints:
         links["fault"] = url_for("faults.show")

@@ -1,21 +1,30 @@
-"""Shared fixtures of the unit tier: an app per test, with its own state dir and registry."""
+"""Shared fixtures of the unit tier: an app per test, with its own state dir and registry, and
+the production gunicorn config serving the app for real on a loopback port."""
 
 from __future__ import annotations
 
 import json
-from pathlib import Path
+import os
+import pathlib
 
 import pytest
 
 from app import create_app
 from app.settings import Settings
+from app.tests.server import Server
 
 
-def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    here = Path(__file__).parent
-    for item in items:
-        if here in Path(item.fspath).parents:
-            item.add_marker(pytest.mark.unit)
+@pytest.fixture
+def start_server(tmp_path):
+    servers: list[Server] = []
+
+    def start(**env: str) -> Server:
+        servers.append(Server(tmp_path / str(len(servers)), **env))
+        return servers[-1].start()
+
+    yield start
+    for server in servers:
+        server.stop()
 
 
 @pytest.fixture
@@ -55,3 +64,32 @@ def logs(capsys):
         return [json.loads(line) for line in capsys.readouterr().out.splitlines() if line]
 
     return read
+
+
+@pytest.fixture
+def vanish_after_look(monkeypatch):
+    """Delete `path` right after the reader's stat() or fstat() of it: the race of a DELETE
+    /fault on another worker, made to happen every time instead of once in ~1e6 reads."""
+
+    def arm(path):
+        real_stat, real_fstat = pathlib.Path.stat, os.fstat
+
+        def stat(self, *args, **kwargs):
+            result = real_stat(self, *args, **kwargs)
+            if self == path:
+                os.unlink(path)
+            return result
+
+        def fstat(fd):
+            result = real_fstat(fd)
+            try:
+                if os.path.samestat(result, os.stat(path)):
+                    os.unlink(path)
+            except FileNotFoundError:
+                pass
+            return result
+
+        monkeypatch.setattr(pathlib.Path, "stat", stat)
+        monkeypatch.setattr(os, "fstat", fstat)
+
+    return arm

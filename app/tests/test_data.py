@@ -1,4 +1,5 @@
 import json
+import math
 
 import pytest
 
@@ -39,10 +40,44 @@ def test_non_json_content_type_is_415(client, kwargs, detail):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"{", b"{'a': 1}", b'{"a": NaN}', b'{"a": Infinity}', b"\xff\xfe\xfd", b"[" * 100_000],
+    [
+        b"",
+        b"{",
+        b"{'a': 1}",
+        b'{"a": NaN}',
+        b'{"a": Infinity}',
+        b'{"a": -Infinity}',
+        b"\xff\xfe\xfd",
+        b"[" * 100_000,
+    ],
 )
 def test_malformed_json_is_400(client, body):
     assert_error(client.post("/data", data=body, content_type="application/json"), 400, "malformed")
+
+
+@pytest.mark.parametrize(
+    "number", ["1e999", "-1e999", "1E400", "123456789e999999", "[1e999]", '{"b": -1e999}']
+)
+def test_numbers_beyond_a_double_are_400_never_infinity(client, number):
+    """Python parses 1e999 as inf, which jsonify wrote back as the non-JSON word Infinity."""
+    reply = client.post("/data", data=f'{{"a": {number}}}', content_type="application/json")
+    assert_error(reply, 400, "out of range")
+    assert b"Infinity" not in reply.data
+
+
+def test_large_but_finite_numbers_are_kept(client):
+    reply = client.post(
+        "/data", data='{"a": 1.5e308, "b": -2e-320, "c": 1e1}', content_type="application/json"
+    )
+    assert reply.status_code == 201
+    assert reply.json["input"] == {"a": 1.5e308, "b": -2e-320, "c": 10.0}
+
+
+def test_the_app_never_writes_nan_or_infinity(client):
+    """Whatever route would hand jsonify a non-finite float fails loudly, not with bad JSON."""
+    for value in (math.inf, -math.inf, math.nan):
+        with pytest.raises(ValueError, match="not JSON compliant"):
+            client.application.json.dumps({"a": value})
 
 
 @pytest.mark.parametrize(

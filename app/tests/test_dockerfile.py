@@ -3,7 +3,7 @@
 import re
 from pathlib import Path
 
-from kindlab.versions import pin
+from kindlab.core.versions import pin
 
 REPO = Path(__file__).resolve().parents[2]
 DOCKERFILE = (REPO / "Dockerfile").read_text()
@@ -60,6 +60,15 @@ def test_writable_state_is_under_tmp():
 
 def test_dockerignore_keeps_tests_and_bench_out_of_the_image():
     ignored = (REPO / ".dockerignore").read_text().splitlines()
-    assert ignored[ignored.index("*") :][:3] == ["*", "!pyproject.toml", "!app/"]
+    assert ignored[ignored.index("*") :][:3] == ["*", "!versions/locks/app.txt", "!app/"]
     assert "app/tests/" in ignored
     assert "app/bench.py" in ignored
+
+
+def test_dependencies_come_from_the_hashed_lock_and_nothing_else():
+    """Every package the image installs is named, with its hash, in versions/locks/app.txt."""
+    assert "COPY versions/locks/app.txt requirements.txt" in INSTRUCTIONS
+    (install,) = [i for i in instructions("RUN") if "pip install" in i]
+    assert "--require-hashes" in install and "--no-deps" in install
+    assert "--requirement requirements.txt" in install
+    assert "pyproject.toml" not in " ".join(instructions("COPY"))

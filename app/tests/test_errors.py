@@ -46,3 +46,11 @@ def test_unexpected_exception_is_json_500_logged_and_counted(logs, app):
     metrics = client.get("/metrics").get_data(as_text=True)
     assert "kindlab_unhandled_exceptions_total 1.0" in metrics
     assert 'flask_http_request_exceptions_total{method="GET",status="500"} 1.0' in metrics
+
+
+def test_options_answers_allow_with_no_body(client):
+    reply = client.options("/data")
+    assert reply.status_code == 204
+    assert set(reply.headers["Allow"].split(", ")) == {"POST", "OPTIONS"}
+    assert reply.data == b""
+    assert "Content-Type" not in reply.headers

@@ -65,3 +65,38 @@ def test_fault_routes_are_404_unless_enabled(make_client):
         reply = getattr(client, method)("/fault", json={})
         assert reply.status_code == 404
         assert reply.json["error"] == "Not Found"
+
+
+READERS = ("/health", "/ready", "/version", "/fault")  # the routes that read the faults
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"{", b"", b"[]", b'{"status_code": 99}', b'{"bogus": 1}', b'{"ready": "no"}', b"\xff"],
+)
+def test_a_corrupt_faults_file_means_no_fault_and_a_log_line(client, make_settings, content, logs):
+    """Every route answered 500 while faults.json held anything but a valid fault object."""
+    logs()
+    make_settings().state_dir.mkdir(parents=True, exist_ok=True)
+    (make_settings().state_dir / "faults.json").write_bytes(content)
+    for path in (*READERS, "/"):
+        assert client.get(path).status_code == 200, path
+    assert client.get("/fault").json == CLEAN
+    warnings = [e for e in logs() if e["level"] == "WARNING"]
+    assert len(warnings) == 1, warnings
+    assert "faults.json" in warnings[0]["msg"]
+    assert client.put("/fault", json={"ready": False}).json == {**CLEAN, "ready": False}
+    assert client.get("/ready").status_code == 503
+
+
+def test_routes_answer_while_another_worker_deletes_the_faults(
+    client, make_settings, vanish_after_look, monkeypatch
+):
+    """DELETE /fault on another worker between a reader's stat() and read(): /health gave 500."""
+    path = make_settings().state_dir / "faults.json"
+    for route in READERS:
+        client.put("/fault", json={"delay_seconds": 0.01})
+        vanish_after_look(path)
+        assert client.get(route).status_code == 200, route
+        assert not path.exists(), "the race was not provoked"
+        monkeypatch.undo()

@@ -52,7 +52,15 @@ def test_page_reloads_itself_every_two_seconds(client):
 def test_page_links_every_endpoint_and_each_link_answers(client):
     _, html = page(client)
     links = {a["href"] for tag, a in html.tags if tag == "a"}
-    assert links == {"/version", "/work?cpu_ms=50", "/health", "/ready", "/metrics", "/fault"}
+    assert links == {
+        "/version",
+        "/work?cpu_ms=50",
+        "/openapi.json",
+        "/health",
+        "/ready",
+        "/metrics",
+        "/fault",
+    }
     for link in links:
         assert client.get(link).status_code == 200, link
 

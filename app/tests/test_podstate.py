@@ -60,3 +60,63 @@ def test_failed_write_keeps_the_old_document_and_no_temp_file(tmp_path):
         doc.write({"bad": object()})
     assert [p.name for p in tmp_path.iterdir()] == ["x.json"]
     assert JsonFile(tmp_path / "x.json").read() == {"good": 1}
+
+
+def test_a_file_removed_while_being_read_reads_as_before_or_as_none(tmp_path, vanish_after_look):
+    path = tmp_path / "x.json"
+    JsonFile(path).write({"n": 1})
+    vanish_after_look(path)
+    assert JsonFile(path).read() in ({"n": 1}, None)
+    assert not path.exists(), "the race was not provoked"
+    assert JsonFile(path).read() is None
+
+
+def test_remove_waits_for_an_update_in_progress(tmp_path):
+    """DELETE /fault answered "reset" while another worker's PUT wrote after it: lost reset."""
+    path = tmp_path / "x.json"
+    entered, release = threading.Event(), threading.Event()
+
+    def slow_change(stored):
+        entered.set()
+        release.wait(10)
+        return {"n": 1}
+
+    writer = threading.Thread(target=JsonFile(path).update, args=(slow_change,))
+    writer.start()
+    assert entered.wait(10)
+    remover = threading.Thread(target=JsonFile(path).remove)
+    remover.start()
+    remover.join(0.3)
+    assert remover.is_alive(), "remove did not wait for the lock"
+    release.set()
+    writer.join(10)
+    remover.join(10)
+    assert JsonFile(path).read() is None, "the later remove was undone by the earlier update"
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"{", b"[1]", b'"s"', b"\xff\xfe", b'{"a": NaN}'],
+    ids=["empty", "truncated", "array", "string", "binary", "nan"],
+)
+def test_a_corrupt_file_reads_as_absent_and_is_logged_once(tmp_path, content, caplog):
+    path = tmp_path / "x.json"
+    path.write_bytes(content)
+    doc = JsonFile(path)
+    with caplog.at_level("WARNING", logger="app.podstate"):
+        assert doc.read() is None
+        assert doc.read() is None
+    assert len(caplog.records) == 1, caplog.records
+    assert str(path) in caplog.records[0].getMessage()
+    doc.update(lambda stored: {"healed": stored is None})
+    assert JsonFile(path).read() == {"healed": True}
+
+
+def test_an_unreadable_path_reads_as_absent(tmp_path, caplog):
+    (tmp_path / "x.json").mkdir()
+    doc = JsonFile(tmp_path / "x.json")
+    with caplog.at_level("WARNING", logger="app.podstate"):
+        assert doc.read() is None
+        assert doc.read() is None
+    assert len(caplog.records) == 1
+    assert "x.json" in caplog.text

@@ -5,8 +5,6 @@ import pytest
 from app import cpuburn
 from app.cpuburn import burn_cpu
 
-pytestmark = pytest.mark.unit
-
 
 def assert_error(reply, status, detail_part):
     assert reply.status_code == status

@@ -1,1 +1,2 @@
-"""A kind cluster for kindlab: platform choice, creation, manifests, waits and diagnostics."""
+"""Layer 4: one kind cluster: which one (identity), its API clients, apply, waits, creation and
+deletion, and what it is made of (platform)."""

@@ -12,7 +12,8 @@ import json
 from pathlib import Path
 
 import yaml
-from kubernetes.dynamic.exceptions import NotFoundError
+from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
 
 from kindlab.cluster.kube import Kube
 
@@ -54,22 +55,35 @@ def replace_objects(kube: Kube, objects: list[dict]) -> None:
     """PUT each object as rendered (create it if missing): no field, label or last-applied
     annotation of an earlier apply survives, unlike with any kind of apply."""
     for obj in objects:
-        resource = kube.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
-        meta = obj["metadata"]
-        namespace = meta.get("namespace") if resource.namespaced else None
-        try:
-            live = resource.get(name=meta["name"], namespace=namespace)
-        except NotFoundError:
-            resource.create(body=obj, namespace=namespace)
-            continue
-        body = json.loads(json.dumps(obj))
-        body["metadata"]["resourceVersion"] = live.metadata.resourceVersion
-        if obj["kind"] == "Service":
-            # Allocated once, immutable: carried over from the live object.
-            for key in ("clusterIP", "clusterIPs"):
-                if live.spec[key]:
-                    body["spec"][key] = live.spec[key]
-        resource.replace(body=body, namespace=namespace)
+        _replace(kube, obj)
+
+
+@retry(
+    retry=retry_if_exception_type(ConflictError),
+    stop=stop_after_attempt(10),
+    wait=wait_random(0.05, 0.5),
+    reraise=True,
+)
+def _replace(kube: Kube, obj: dict) -> None:
+    """A PUT carries the resourceVersion it read; controllers write status (the autoscaler
+    every sync, a Deployment all through a rollout) between the read and the PUT, and the API
+    answers 409. Read again and retry, as client-go's RetryOnConflict does."""
+    resource = kube.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
+    meta = obj["metadata"]
+    namespace = meta.get("namespace") if resource.namespaced else None
+    try:
+        live = resource.get(name=meta["name"], namespace=namespace)
+    except NotFoundError:
+        resource.create(body=obj, namespace=namespace)
+        return
+    body = json.loads(json.dumps(obj))
+    body["metadata"]["resourceVersion"] = live.metadata.resourceVersion
+    if obj["kind"] == "Service":
+        # Allocated once, immutable: carried over from the live object.
+        for key in ("clusterIP", "clusterIPs"):
+            if live.spec[key]:
+                body["spec"][key] = live.spec[key]
+    resource.replace(body=body, namespace=namespace)
 
 
 def delete_if_present(

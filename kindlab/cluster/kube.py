@@ -12,7 +12,7 @@ from kubernetes import client, config
 from kubernetes.client.exceptions import ApiException
 from kubernetes.dynamic import DynamicClient
 
-from kindlab.progress import CommandError
+from kindlab.core.process import CommandError
 
 
 @dataclass

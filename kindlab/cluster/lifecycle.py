@@ -8,7 +8,6 @@ interrupted or broken cluster never poisons the next run.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +15,20 @@ from pathlib import Path
 import yaml
 from pytest_kind import KindCluster
 
-from kindlab import ports
-from kindlab.airgap.dockerimages import containerd_name
+from kindlab.build.dockerimages import containerd_name
 from kindlab.cluster import endpoints, waits
 from kindlab.cluster.apply import apply_objects
+from kindlab.cluster.deletion import delete_cluster
+from kindlab.cluster.identity import DEFAULT_CLUSTER_NAME, kubeconfig_path
 from kindlab.cluster.kube import Kube, connect, or_none
 from kindlab.cluster.platform import ClusterPlatform
-from kindlab.errors import KindlabError
-from kindlab.progress import run, say, step
-from kindlab.versions import REPO_ROOT
+from kindlab.core import wait
+from kindlab.core.errors import KindlabError
+from kindlab.core.output import say, step
+from kindlab.core.process import run
+from kindlab.host import ports
 
-CLUSTER_CONFIG = REPO_ROOT / "k8s" / "kind" / "cluster.yaml"
-DEFAULT_CLUSTER_NAME = "kindlab"
-CLUSTER_NAME_VARIABLE = "KINDLAB_CLUSTER_NAME"
+CLUSTER_CONFIG = endpoints.CLUSTER_CONFIG
 # Written once creation has fully finished: a cluster without it was interrupted midway.
 COMPLETE_MARKER = ("kube-system", "kindlab-cluster-complete")
 KIND_DEFAULT_SERVICE_SUBNET = "10.96.0.0/16"
@@ -41,7 +41,6 @@ class Cluster:
 
     name: str
     platform: ClusterPlatform
-    kind: KindCluster
     kube: Kube
     address: str
     config: Path
@@ -49,8 +48,16 @@ class Cluster:
     created: bool = False
 
     def load_image(self, ref: str) -> None:
-        with step(f"Loading {ref} into the cluster"):
-            run([self.platform.kind, "load", "docker-image", "--name", self.name, ref])
+        self.load_images([ref])
+
+    def load_images(self, refs: list[str]) -> None:
+        """One `kind load` for all of them: one archive (shared layers once), one import per
+        node, instead of one of each per image."""
+        if not refs:
+            return
+        what = refs[0] if len(refs) == 1 else f"{len(refs)} images ({', '.join(refs)})"
+        with step(f"Loading {what} into the cluster"):
+            run([self.platform.kind, "load", "docker-image", "--name", self.name, *refs])
 
     def guard_service_network(self) -> None:
         """Reject traffic to a Service IP that kube-proxy has not translated (yet).
@@ -113,22 +120,12 @@ class Cluster:
             )  # fmt: skip
 
     def delete(self) -> None:
-        with step(f"Deleting cluster {self.name}"):
-            self.kind.delete()
-
-
-def default_cluster_name() -> str:
-    """KINDLAB_CLUSTER_NAME, else `kindlab`: every tool that makes or finds a cluster asks here."""
-    return os.environ.get(CLUSTER_NAME_VARIABLE) or DEFAULT_CLUSTER_NAME
+        delete_cluster(self.name)
 
 
 def service_subnet(config: Path) -> str:
     networking = yaml.safe_load(config.read_text()).get("networking") or {}
     return networking.get("serviceSubnet", KIND_DEFAULT_SERVICE_SUBNET)
-
-
-def kubeconfig_path(name: str) -> Path:
-    return REPO_ROOT / ".pytest-kind" / name / "kubeconfig"
 
 
 def cluster_exists(platform: ClusterPlatform, name: str) -> bool:
@@ -183,13 +180,13 @@ def _reusable(platform: ClusterPlatform, name: str, config: Path) -> bool:
     probe = run(["docker", "inspect", "--format", "{{.State.Running}}", node])
     if probe.strip() != "true":
         say(f"cluster {name!r} exists but its node {node} is not running: recreating it")
-        run([platform.kind, "delete", "cluster", "--name", name])
+        delete_cluster(name)
         return False
     missing = _unpublished_ports(node, config)
     if missing:
         unmapped = ", ".join(missing)
         say(f"cluster {name!r} does not publish {unmapped} (an older config): recreating it")
-        run([platform.kind, "delete", "cluster", "--name", name])
+        delete_cluster(name)
         return False
     run(
         [
@@ -204,11 +201,11 @@ def _reusable(platform: ClusterPlatform, name: str, config: Path) -> bool:
     )
     if not _api_ready(platform, name):
         say(f"cluster {name!r} runs but its API server never became ready: recreating it")
-        run([platform.kind, "delete", "cluster", "--name", name])
+        delete_cluster(name)
         return False
     if not _creation_completed(connect(kubeconfig_path(name), platform.kubectl)):
         say(f"cluster {name!r} was never completely created (interrupted?): recreating it")
-        run([platform.kind, "delete", "cluster", "--name", name])
+        delete_cluster(name)
         return False
     return True
 
@@ -238,14 +235,26 @@ def _api_ready(platform: ClusterPlatform, name: str, timeout: float = 90) -> boo
         return answer.strip() == "ok", f"/readyz -> {answer.strip() or 'no answer'}"
 
     try:
-        waits.wait_for(ready, f"the API server of {name!r}", timeout=timeout, interval=2)
-    except waits.WaitTimeout:
+        wait.wait_for(ready, f"the API server of {name!r}", timeout=timeout, interval=2)
+    except wait.WaitTimeout:
         return False
     return True
 
 
 class ClusterNotFound(KindlabError):
     """No running kind cluster of that name (or no kubeconfig for it) on this Docker host."""
+
+
+def kind_cluster(platform: ClusterPlatform, name: str) -> KindCluster:
+    """pytest-kind's handle on cluster `name`, with our kind, kubectl and node image (its own
+    defaults are an old kind it would download)."""
+    return KindCluster(
+        name,
+        kubeconfig=kubeconfig_path(name),
+        image=platform.node_image,
+        kind_path=platform.kind,
+        kubectl_path=platform.kubectl,
+    )
 
 
 def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> Cluster:
@@ -263,15 +272,8 @@ def attach_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) 
     config = endpoints.cluster_config_for(
         CLUSTER_CONFIG, address, kubeconfig.parent, endpoints.port_offset()
     )
-    cluster = KindCluster(
-        name,
-        kubeconfig=kubeconfig,
-        image=platform.node_image,
-        kind_path=platform.kind,
-        kubectl_path=platform.kubectl,
-    )
     kube = connect(kubeconfig, platform.kubectl)
-    return Cluster(name, platform, cluster, kube, address, config)
+    return Cluster(name, platform, kube, address, config)
 
 
 def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -> Cluster:
@@ -280,13 +282,7 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
     workdir = kubeconfig_path(name).parent
     workdir.mkdir(parents=True, exist_ok=True)
     config = endpoints.cluster_config_for(CLUSTER_CONFIG, address, workdir, endpoints.port_offset())
-    cluster = KindCluster(
-        name,
-        kubeconfig=kubeconfig_path(name),
-        image=platform.node_image,
-        kind_path=platform.kind,
-        kubectl_path=platform.kubectl,
-    )
+    cluster = kind_cluster(platform, name)
     reuse = _reusable(platform, name, config)
     if not reuse:
         ensure_ports_free(config)
@@ -296,11 +292,11 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
             cluster.create(config_file=config)
             endpoints.point_kubeconfig_at(kubeconfig_path(name), address)
         kube = connect(kubeconfig_path(name), platform.kubectl)
-        made = Cluster(name, platform, cluster, kube, address, config, created=not reuse)
+        made = Cluster(name, platform, kube, address, config, created=not reuse)
         made.guard_service_network()
         with step("Waiting for the node and cluster DNS"):
-            waits.wait_for(_nodes_ready(kube), "node Ready", timeout=300)
-            waits.wait_for(
+            wait.wait_for(_nodes_ready(kube), "node Ready", timeout=300)
+            wait.wait_for(
                 waits.deployment_rolled_out(kube, "kube-system", "coredns"), "CoreDNS", 300
             )
         if not reuse:
@@ -308,14 +304,13 @@ def start_cluster(platform: ClusterPlatform, name: str = DEFAULT_CLUSTER_NAME) -
     except BaseException:
         if not reuse:
             say(f"creation of cluster {name!r} did not finish: deleting the half-made cluster")
-            subprocess.run([platform.kind, "delete", "cluster", "--name", name], check=False)
+            delete_cluster(name)
         raise
-    for image in platform.preload_images:
-        made.load_image(image)
+    made.load_images(list(platform.preload_images))
     return made
 
 
-def _nodes_ready(kube: Kube) -> waits.Condition:
+def _nodes_ready(kube: Kube) -> wait.Condition:
     def check() -> tuple[bool, str]:
         nodes = kube.core.list_node().items
         ready = [

@@ -1,4 +1,4 @@
-"""Named wait conditions on the cluster, for kindlab.wait.wait_for.
+"""Named wait conditions on the cluster, for kindlab.core.wait.wait_for.
 
 Each condition returns (done, state) and is free of side effects: it only reads. Transient API
 errors (the API server restarting, a dropped connection) count as "not yet", not as failure.
@@ -15,9 +15,8 @@ from kubernetes.client.exceptions import ApiException
 
 from kindlab.cluster import pods as podstatus
 from kindlab.cluster.kube import Kube
-from kindlab.wait import Condition, WaitStuck, WaitTimeout, persisting, wait_for
+from kindlab.core.wait import Condition, WaitStuck, persisting
 
-__all__ = ["Condition", "WaitStuck", "WaitTimeout", "wait_for"]  # one import for callers
 # How long a hopeless-looking state must last before a rollout wait gives up early.
 STUCK_AFTER_SECONDS = 20.0
 ROLLOUT_TIMEOUT = 300

@@ -1,1 +1,2 @@
-"""The GitLab pipeline run locally (tox -e pipeline): gitlab-ci-local and what it needs here."""
+"""Layer 10: the GitLab pipeline run locally (`kindlab pipeline`): gitlab-ci-local and what a
+GitLab runner would provide."""

@@ -11,6 +11,16 @@ gitlab-ci-local keeps every job's services until the pipeline ends, so the build
 still runs while e2e's starts: two engines on one data root would block each other. The dind
 stand-in therefore keeps its images in $KINDLAB_DIND_STORE/$CI_JOB_NAME, one data root per job,
 and each is seeded with what that job needs.
+
+A data root that outlives its pipeline keeps containers too: a pipeline stopped midway (Ctrl-C,
+a killed CI run) left the e2e job's kind node in it, the next e2e job's engine restarted that
+node, and the job found a cluster whose API server never answered, then failed to make a new one
+beside it. So before every pipeline the seeder removes every container, with its volumes, and
+every network it made: a job's engine starts as GitLab's fresh service does, with images only.
+
+The seeder is a privileged engine, so it is reachable by nothing: no network at all
+(`--network none`) and no TCP listener (DOCKER_TLS_CERTDIR empty: the dind stand-in's
+entrypoint then keeps to its unix socket). It is driven through `docker exec` alone.
 """
 
 from __future__ import annotations
@@ -18,9 +28,10 @@ from __future__ import annotations
 import subprocess
 from collections.abc import Iterable
 
-from kindlab.airgap.dockerimages import image_id
-from kindlab.progress import run, say, step
-from kindlab.wait import wait_for
+from kindlab.build.dockerimages import image_id
+from kindlab.core.output import say, step
+from kindlab.core.process import run
+from kindlab.core.wait import wait_for
 
 VOLUME = "kindlab-pipeline-dind"
 # Where the volume is mounted in every container of the pipeline (gitlab-ci-local --volume).
@@ -32,17 +43,10 @@ ENGINE_SECONDS = 60
 def seed_dind_store(dind_image: str, job: str, images: Iterable[str]) -> None:
     """Load into the job's data root on VOLUME every image whose ID there differs from ours."""
     wanted = {ref: image_id(ref) for ref in images}
-    subprocess.run(["docker", "rm", "-f", SEEDER], check=False, capture_output=True)
-    run(
-        [
-            "docker", "run", "-d", "--privileged", "--name", SEEDER,
-            "--env", "DOCKER_TLS_CERTDIR=", "--env", f"KINDLAB_DIND_STORE={STORE}",
-            "--env", f"CI_JOB_NAME={job}", "--volume", f"{VOLUME}:{STORE}",
-            dind_image,
-        ]
-    )  # fmt: skip
+    remove_seeder()
     try:
-        wait_for(_engine_answers, "the seeding dind engine", ENGINE_SECONDS)
+        start_seeder(dind_image, job)
+        clear_all_but_images()
         stale = [ref for ref, wanted_id in wanted.items() if _inner_id(ref) != wanted_id]
         if not stale:
             say(f"dind image store of job {job}: all {len(wanted)} images current")
@@ -52,7 +56,41 @@ def seed_dind_store(dind_image: str, job: str, images: Iterable[str]) -> None:
             pipeline = f'docker save "$@" | docker exec -i {SEEDER} docker load'
             run(["bash", "-o", "pipefail", "-c", pipeline, "save", *stale], label="docker load")
     finally:
-        subprocess.run(["docker", "rm", "-f", SEEDER], check=False, capture_output=True)
+        remove_seeder()
+
+
+def seeder_command(dind_image: str, job: str) -> list[str]:
+    """`docker run` of the seeding engine: privileged, but with no network and no TCP socket."""
+    return [
+        "docker", "run", "-d", "--privileged", "--name", SEEDER, "--network", "none",
+        "--env", "DOCKER_TLS_CERTDIR=", "--env", f"KINDLAB_DIND_STORE={STORE}",
+        "--env", f"CI_JOB_NAME={job}", "--volume", f"{VOLUME}:{STORE}",
+        dind_image,
+    ]  # fmt: skip
+
+
+def start_seeder(dind_image: str, job: str) -> None:
+    """The seeding engine, running and answering on its unix socket."""
+    run(seeder_command(dind_image, job))
+    wait_for(_engine_answers, "the seeding dind engine", ENGINE_SECONDS)
+
+
+def clear_all_but_images() -> None:
+    """Remove what an earlier pipeline's job left in this data root besides images."""
+    left = _in_seeder("docker", "ps", "-aq").split()
+    if left:
+        say(f"dind data root: removing {len(left)} containers an earlier pipeline left")
+        _in_seeder("docker", "rm", "-f", "-v", *left)
+    _in_seeder("docker", "volume", "prune", "-f")
+    _in_seeder("docker", "network", "prune", "-f")
+
+
+def _in_seeder(*command: str) -> str:
+    return run(["docker", "exec", SEEDER, *command])
+
+
+def remove_seeder() -> None:
+    subprocess.run(["docker", "rm", "-f", SEEDER], check=False, capture_output=True)
 
 
 def _engine_answers() -> tuple[bool, str]:

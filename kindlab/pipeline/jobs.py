@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 PREFIX = r"^(?:\[[^\]]*\]\s+)?(?P<job>\S+)\s+"
@@ -34,9 +34,13 @@ UNKNOWN = "unknown"
 
 @dataclass(frozen=True)
 class JobResult:
+    """`seconds`: how long the job ran; `started`: when, in seconds after the first job started
+    (jobs of a `needs` graph overlap, so the pipeline's wall time is not their sum)."""
+
     name: str
     status: str
     seconds: float | None
+    started: float | None = None
 
     @property
     def passed(self) -> bool:
@@ -55,18 +59,20 @@ def job_results(timed_lines: Iterable[tuple[float, str]]) -> list[JobResult]:
             finished.setdefault(match["job"], at)
         elif (match := SUMMARY.match(line)) and "after_script" not in match["rest"]:
             status[match["job"]] = STATUS[match["verdict"]]
+    first = min(started.values(), default=0.0)
     return [
         JobResult(
             name,
             status.get(name, UNKNOWN),
             round(finished[name] - begun, 1) if name in finished else None,
+            round(begun - first, 1),
         )
         for name, begun in started.items()
     ]
 
 
 class JobClock:
-    """A line sink (kindlab.progress.run's on_line) that remembers when each line came."""
+    """A line sink (kindlab.core.process.run's on_line) that remembers when each line came."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -77,3 +83,39 @@ class JobClock:
 
     def results(self) -> list[JobResult]:
         return job_results(self.lines)
+
+
+def independent_groups(listing: Mapping[str, Mapping], stages: Sequence[str]) -> list[list[str]]:
+    """The jobs a pipeline runs, in groups that wait on nothing outside themselves.
+
+    Why: gitlab-ci-local starts jobs in waves, each wave when every job of the previous one has
+    finished, so the e2e job (`needs: [build]`) waited for lint as well (4-6 min). GitLab starts a
+    job when what it waits for is done: a job with `needs` waits for those, one without for
+    every job of the earlier stages. Run as one gitlab-ci-local each, the groups keep GitLab's
+    order within and lose none across. Empty when some job runs other than `on_success` (a
+    manual job named on the command line would run): then the pipeline runs as one.
+    """
+    active = [name for name, job in listing.items() if job.get("when") != "never"]
+    if any(listing[name].get("when") != "on_success" for name in active):
+        return []
+    rank = {stage: index for index, stage in enumerate(stages)}
+    parent = {name: name for name in active}
+
+    def root(name: str) -> str:
+        while parent[name] != name:
+            name = parent[name]
+        return name
+
+    for name in active:
+        job = listing[name]
+        if "needs" in job:
+            waits = [n["job"] if isinstance(n, Mapping) else n for n in job["needs"]]
+        else:
+            waits = [o for o in active if rank[listing[o]["stage"]] < rank[job["stage"]]]
+        for other in waits:
+            if other in parent:
+                parent[root(name)] = root(other)
+    groups: dict[str, list[str]] = {}
+    for name in active:
+        groups.setdefault(root(name), []).append(name)
+    return list(groups.values())

@@ -15,7 +15,6 @@ none of which should leak into, or out of, what is being checked.
 
 from __future__ import annotations
 
-import argparse
 import json
 import re
 import subprocess
@@ -27,7 +26,7 @@ from typing import Any
 
 import yaml
 
-from kindlab.errors import KindlabError
+from kindlab.core.errors import KindlabError
 from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local, tag_pipeline
 
 TIMEOUT_SECONDS = 120
@@ -153,31 +152,3 @@ def _complaint(output: str) -> str:
         if line.strip() and not NOISE.search(line) and not line.startswith("  Command failed"):
             lines.append(line.strip())
     return " ".join(lines[:12]) or "gitlab-ci-local failed and said nothing"
-
-
-def main(argv: list[str] | None = None) -> int:
-    """`python -m kindlab.pipeline.plan FILE`: the jobs GitLab would create, per pipeline."""
-    parser = argparse.ArgumentParser(prog="python -m kindlab.pipeline.plan", description=__doc__)
-    parser.add_argument("file", type=Path, help="a .gitlab-ci.yml")
-    parser.add_argument("--pipeline", choices=PIPELINES, help="only this kind of pipeline")
-    parser.add_argument("--job", help="print this job as GitLab sees it (extends merged)")
-    args = parser.parse_args(argv)
-    try:
-        if args.job:
-            config = expanded_config(args.file, MERGE_REQUEST)
-            print(yaml.safe_dump({args.job: config.get(args.job)}, sort_keys=False), end="")
-            return 0
-        for kind in [args.pipeline] if args.pipeline else PIPELINES:
-            jobs = listed_jobs(args.file, PIPELINES[kind], validate=kind == "merge-request")
-            print(f"{kind} pipeline:")
-            for name, job in jobs.items():
-                when = "not created" if job["when"] == "never" else job["when"]
-                print(f"  {name:<12} stage {job['stage']:<8} {when}")
-    except PipelineRejected as exc:
-        print(f"gitlab-ci-local rejects {args.file}: {exc}")
-        return 1
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())

@@ -24,6 +24,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from kindlab.cluster.lifecycle import Cluster
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.process import run
+from kindlab.core.versions import pin
 from kindlab.pipeline import registry
 from kindlab.pipeline.runner import (
     PipelineRun,
@@ -35,8 +38,6 @@ from kindlab.pipeline.runner import (
 )
 from kindlab.pipeline.standins import HELPER_IMAGE
 from kindlab.pipeline.tool import tag_pipeline
-from kindlab.progress import run
-from kindlab.versions import REPO_ROOT, pin
 
 JOB = "deploy"
 KIND_NETWORK = "kind"

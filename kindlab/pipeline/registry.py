@@ -10,6 +10,11 @@ by name. It serves TLS with a self-signed certificate, which it publishes in the
 it (TLS rather than `--insecure-registry`, which would need the pipeline to change the service's
 command for every user). Users and passwords come from htpasswd: one user, fresh password each
 start, handed to the jobs as $CI_REGISTRY_USER and $CI_REGISTRY_PASSWORD.
+
+The password never appears on a command line (`ps`), in the container's configuration (`docker
+inspect`) or in an error: `htpasswd -i` reads it on stdin in a throwaway container and prints
+only its bcrypt hash, which goes into the registry's container as a 0600 file (`docker cp`
+before it starts, so it survives restarts), and kindlab.core.process masks it in any failure.
 """
 
 from __future__ import annotations
@@ -17,16 +22,19 @@ from __future__ import annotations
 import secrets
 import ssl
 import subprocess
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 
 import urllib3
 
-from kindlab.airgap.cluster_images import debian_based_image
-from kindlab.errors import KindlabError
-from kindlab.gobuild import ModuleBuild, build_module
-from kindlab.progress import run, step
-from kindlab.versions import pin
-from kindlab.wait import wait_for
+from kindlab.build.airgap.cluster_images import debian_based_image
+from kindlab.build.gobuild import ModuleBuild, build_module
+from kindlab.core.errors import KindlabError
+from kindlab.core.output import step
+from kindlab.core.process import mask_secret, run
+from kindlab.core.versions import pin
+from kindlab.core.wait import wait_for
 
 MODULE = "github.com/distribution/distribution/v3"
 HOST = "registry.kindlab.test"
@@ -35,6 +43,8 @@ USER = "gitlab-ci-token"  # what GitLab calls the job's registry user
 PROJECT_PATH = "kindlab/kindlab"
 NETWORK = "kindlab-pipeline"
 CONTAINER = "kindlab-pipeline-registry"
+# Where the registry's config.yml (images/registry) reads its users from.
+HTPASSWD = "/etc/distribution/htpasswd"
 CERTS_VOLUME = "kindlab-pipeline-registry-certs"
 DATA_VOLUME = "kindlab-pipeline-registry-data"
 READY_SECONDS = 60
@@ -115,23 +125,42 @@ def start_registry() -> Registry:
     _ensure("network", NETWORK)
     _ensure("volume", CERTS_VOLUME)
     _ensure("volume", DATA_VOLUME)
-    registry = Registry(HOST, USER, secrets.token_urlsafe(24))
+    registry = Registry(HOST, USER, mask_secret(secrets.token_urlsafe(24)))
     subprocess.run(["docker", "rm", "-f", CONTAINER], check=False, capture_output=True)
     with step(f"Starting the pipeline's registry {HOST} ({image})"):
-        run(
-            [
-                "docker", "run", "-d", "--name", CONTAINER, "--restart", "unless-stopped",
-                "--network", NETWORK, "--network-alias", HOST,
-                "--volume", f"{CERTS_VOLUME}:/certs.d",
-                "--volume", f"{DATA_VOLUME}:/var/lib/registry",
-                "--env", f"REGISTRY_HOST={HOST}",
-                "--env", f"REGISTRY_USER={registry.user}",
-                "--env", f"REGISTRY_PASSWORD={registry.password}",
-                image,
-            ]
-        )  # fmt: skip
+        run(registry_command(image, CONTAINER))
+        with tempfile.TemporaryDirectory(prefix="kindlab-registry-") as tmp:
+            users = Path(tmp) / "htpasswd"
+            users.touch(mode=0o600)
+            users.write_text(htpasswd_line(image, registry.user, registry.password))
+            run(["docker", "cp", str(users), f"{CONTAINER}:{HTPASSWD}"])
+        run(["docker", "start", CONTAINER])
         wait_for(_serving, f"registry {HOST}", READY_SECONDS)
     return registry
+
+
+def registry_command(image: str, name: str) -> list[str]:
+    """`docker create` of the registry: names, volumes and its host name; no credential."""
+    return [
+        "docker", "create", "--name", name, "--restart", "unless-stopped",
+        "--network", NETWORK, "--network-alias", HOST,
+        "--volume", f"{CERTS_VOLUME}:/certs.d",
+        "--volume", f"{DATA_VOLUME}:/var/lib/registry",
+        "--env", f"REGISTRY_HOST={HOST}",
+        image,
+    ]  # fmt: skip
+
+
+def htpasswd_line(image: str, user: str, password: str) -> str:
+    """`user:<bcrypt hash>`, made by the image's htpasswd with the password read on stdin."""
+    made = run(
+        ["docker", "run", "--rm", "-i", "--entrypoint", "htpasswd", image, "-iBn", user],
+        input_bytes=password.encode(),
+    )
+    line = next((x for x in made.splitlines() if x.startswith(f"{user}:$2")), None)
+    if line is None:
+        raise KindlabError(f"htpasswd in {image} printed no bcrypt hash for {user}")
+    return line + "\n"
 
 
 def _serving() -> tuple[bool, str]:

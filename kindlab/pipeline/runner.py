@@ -22,32 +22,37 @@ import shutil
 import tempfile
 import time
 from collections.abc import Iterable, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
 
-from kindlab.airgap.base_images import python_base_image
-from kindlab.airgap.binaries import built_kubectl
-from kindlab.airgap.cluster_images import control_plane_images
-from kindlab.airgap.debian import debian_image
-from kindlab.airgap.nodeimage import node_image
-from kindlab.cache import cache_root
-from kindlab.cluster.addon_registry import airgap_images
-from kindlab.docker_engine import ensure_docker
-from kindlab.errors import KindlabError
-from kindlab.loadslot import LOCK_DIR
-from kindlab.pipeline import dindstore, registry, standins
-from kindlab.pipeline.jobs import JobClock, JobResult
+from kindlab.bringup.addon_registry import airgap_images
+from kindlab.build.airgap.base_images import python_base_image
+from kindlab.build.airgap.binaries import built_kubectl
+from kindlab.build.airgap.cluster_images import control_plane_images
+from kindlab.build.airgap.debian import debian_image
+from kindlab.build.airgap.nodeimage import node_image
+from kindlab.core.cache import cache_root
+from kindlab.core.errors import KindlabError
+from kindlab.core.output import say, step
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.process import CommandError, run
+from kindlab.core.trust import ca_bundle
+from kindlab.core.versions import pin
+from kindlab.host import loadslot
+from kindlab.host.docker_engine import ensure_docker
+from kindlab.pipeline import dindstore, plan, registry, standins
+from kindlab.pipeline.jobs import JobClock, JobResult, independent_groups
 from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local
-from kindlab.progress import CommandError, run, say, step
-from kindlab.trust import ca_bundle
-from kindlab.versions import REPO_ROOT, pin
 
 JOB_CACHE = "/kindlab-cache"
 # gitlab-ci-local's state, under the directory it runs in: each job's log (output/), artifacts
 # (artifacts/) and caches (cache/).
 STATE_DIR = ".gitlab-ci-local"
+# GitLab's stages when .gitlab-ci.yml names none.
+DEFAULT_STAGES = (".pre", "build", "test", "deploy", ".post")
 
 
 @dataclass(frozen=True)
@@ -158,10 +163,13 @@ def base_args(variables_file: Path, provided: Iterable[str]) -> list[str]:
     Artifacts stay in the state directory, as on GitLab: copied back into the work tree
     (gitlab-ci-local's default) they would overwrite the host's reports/. `provided` are
     predefined variables that this runner sets as GitLab would (the registry's):
-    gitlab-ci-local would warn that they override its own guesses.
+    gitlab-ci-local would warn that they override its own guesses. Caches are Docker volumes
+    (--mount-cache) that outlive the run, as a runner's cache does: kept in the state directory
+    of a fresh clone, they were empty on every CI run, and the e2e job spent 95 s installing
+    its tox env.
     """
     args = ["--variables-file", str(variables_file), "--helper-image", standins.HELPER_IMAGE]
-    args += ["--timestamps", "--no-color", "--no-artifacts-to-source"]
+    args += ["--timestamps", "--no-color", "--no-artifacts-to-source", "--mount-cache"]
     if provided:
         args += ["--ignore-predefined-vars", ",".join(sorted(provided))]
     return args
@@ -173,8 +181,11 @@ def dind_args(airgap: bool) -> list[str]:
     args = ["--privileged", "--network", registry.NETWORK]
     args += ["--volume", "%gcl-cert%:/certs/client"]
     args += ["--volume", f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro"]
-    LOCK_DIR.mkdir(parents=True, exist_ok=True)
-    args += ["--volume", f"{LOCK_DIR}:{LOCK_DIR}"]
+    # The host's load slot: the same folder in the jobs (root there), owned by this user.
+    lock_dir = loadslot.ensure_lock_dir(loadslot.LOCK_DIR)
+    args += ["--volume", f"{lock_dir}:{lock_dir}"]
+    args += ["--variable", f"{loadslot.LOCK_DIR_VARIABLE}={lock_dir}"]
+    args += ["--variable", f"{loadslot.OWNER_VARIABLE}={os.geteuid()}"]
     if airgap:
         args += ["--volume", f"{dindstore.VOLUME}:{dindstore.STORE}"]
         args += ["--variable", f"KINDLAB_DIND_STORE={dindstore.STORE}"]
@@ -237,23 +248,64 @@ def pipeline_args(
 ) -> list[str]:
     """gitlab-ci-local's options for the pipeline `source` selects, with a dind-capable runner."""
     args = [*source, *base_args(variables_file, reg.variables()), *dind_args(airgap)]
-    return [*args, *airgap_args()] if airgap else args
+    if not airgap:
+        return args
+    return [*args, *airgap_args(), "--variable", f"E2E_IMAGE={standins.e2e_image().ref}"]
 
 
 def run_pipeline(
     args: Sequence[str] = (), airgap: bool | None = None, source: Sequence[str] = MERGE_REQUEST
 ) -> PipelineRun:
     """Run the pipeline `source` selects (gitlab-ci-local options), plus `args` (job names,
-    --variable ...). airgap None: air-gapped where a job image had to be a stand-in."""
+    --variable ...). airgap None: air-gapped where a job image had to be a stand-in.
+
+    Without job names in `args`, each group of jobs that waits on nothing outside itself
+    (kindlab.pipeline.jobs.independent_groups) runs in a gitlab-ci-local of its own, side by
+    side, so that a job starts when GitLab would start it.
+    """
     prepared = prepare(airgap)
     reg = registry.start_registry()
     if prepared.airgap:
+        with step("The e2e job's image (air-gapped: the Python stand-in and the e2e packages)"):
+            standins.ensure_image(standins.e2e_image())
         with step("Image store of the dind services (air-gapped: they cannot pull)"):
             for job, images in dind_job_images().items():
                 dindstore.seed_dind_store(standins.dind_image_ref(), job, images)
+    title = "gitlab-ci-local: the pipeline of .gitlab-ci.yml"
+    groups = job_groups(args, source)
     with tempfile.TemporaryDirectory(prefix="kindlab-pipeline-") as tmp:
         variables = write_variables(Path(tmp) / "variables.yml", reg.variables())
         run_args = [*pipeline_args(variables, reg, prepared.airgap, source), *args]
-        return run_jobs(
-            prepared, run_args, "gitlab-ci-local: the pipeline of .gitlab-ci.yml", reg=reg
-        )
+        if len(groups) < 2:
+            return run_jobs(prepared, run_args, title, reg=reg)
+        with ThreadPoolExecutor(len(groups)) as pool:
+            runs = pool.map(
+                lambda names: run_jobs(
+                    prepared, [*run_args, *names], f"{title} ({', '.join(names)})", reg=reg
+                ),
+                groups,
+            )
+            return merged(list(runs))
+
+
+def job_groups(args: Sequence[str], source: Sequence[str]) -> list[list[str]]:
+    """The pipeline's independent groups of jobs, or none when `args` name jobs to run."""
+    ci_file = REPO_ROOT / ".gitlab-ci.yml"
+    listing = plan.listed_jobs(ci_file, source, validate=False)
+    if any(arg in listing for arg in args):
+        return []
+    stages = (yaml.safe_load(ci_file.read_text()) or {}).get("stages") or DEFAULT_STAGES
+    return independent_groups(listing, stages)
+
+
+def merged(runs: list[PipelineRun]) -> PipelineRun:
+    """One pipeline of the groups' runs (each group's job starts count from its own first job;
+    the groups start together)."""
+    jobs = sorted((job for r in runs for job in r.jobs), key=lambda j: j.started or 0.0)
+    return PipelineRun(
+        tuple(jobs),
+        max(r.seconds for r in runs),
+        max(r.exit_code for r in runs),
+        runs[0].registry,
+        runs[0].state_dir,
+    )

@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
+import json
 import signal
+import socket
 import subprocess
 import sys
 
 import pytest
 import requests
 
-from kindlab import ports
-from kindlab.receiverimage import RECEIVER_DIR
-from kindlab.wait import wait_for
-
-pytestmark = pytest.mark.unit
+from kindlab.build.receiverimage import RECEIVER_DIR
+from kindlab.core.wait import wait_for
+from kindlab.host import ports
 
 NOTIFICATION = {
     "version": "4",
@@ -90,3 +91,39 @@ def test_logs_each_notification_and_exits_cleanly_on_sigterm(receiver):
     out, _ = proc.communicate(timeout=10)
     assert proc.returncode == 0
     assert '"event": "notification"' in out and "KindlabHighErrorRatio" in out
+
+
+def post_raw(url: str, head: bytes, body: bytes = b"") -> tuple[int, bytes]:
+    """A request with the Content-Length we choose, which no client library would send."""
+    host, port = url.removeprefix("http://").split(":")
+    answer = b""
+    with socket.create_connection((host, int(port)), timeout=10) as sock:
+        # A server that answers without reading the body may reset the connection meanwhile.
+        with contextlib.suppress(OSError):
+            sock.sendall(b"POST /alerts HTTP/1.1\r\nHost: x\r\n" + head + b"\r\n" + body)
+            sock.shutdown(socket.SHUT_WR)
+        with contextlib.suppress(ConnectionResetError):
+            while chunk := sock.recv(65536):
+                answer += chunk
+    status_line, _, rest = answer.partition(b"\r\n")
+    return int(status_line.split()[1]), rest.partition(b"\r\n\r\n")[2]
+
+
+@pytest.mark.parametrize(
+    ("length", "status", "error"),
+    [
+        (b"-1", 400, "Content-Length"),
+        (b"-99999999", 400, "Content-Length"),
+        (b"abc", 400, "Content-Length"),
+        (b"1e3", 400, "Content-Length"),
+        (str(2 * 1024 * 1024).encode(), 413, "too large"),
+    ],
+)
+def test_refuses_a_bad_or_oversized_content_length(receiver, length, status, error):
+    """A negative length made it read to the end of the stream: any size, into memory."""
+    url, _ = receiver
+    body = json.dumps(NOTIFICATION).encode()
+    got, answer = post_raw(url, b"Content-Length: " + length + b"\r\n", body)
+    assert got == status
+    assert error in json.loads(answer)["error"]
+    assert requests.get(f"{url}/alerts", timeout=5).json()["received"] == 0

@@ -7,9 +7,7 @@ from kubernetes.client import (
     V2HorizontalPodAutoscalerStatus,
 )
 
-from kindlab.cluster.autoscaling import broken_reason, conditions
-
-pytestmark = pytest.mark.unit
+from kindlab.drills.autoscaling import broken_reason, conditions
 
 
 def _hpa(*conds: tuple[str, str, str]) -> V2HorizontalPodAutoscaler:

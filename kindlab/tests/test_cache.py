@@ -1,11 +1,7 @@
 import threading
 import time
 
-import pytest
-
-from kindlab.cache import building
-
-pytestmark = pytest.mark.unit
+from kindlab.core.cache import building
 
 
 def test_a_second_builder_of_an_entry_waits_for_the_first(tmp_path):
@@ -31,5 +27,21 @@ def test_a_second_builder_of_an_entry_waits_for_the_first(tmp_path):
 
 
 def test_other_entries_do_not_wait(tmp_path):
-    with building(tmp_path / "a"), building(tmp_path / "b"):
-        pass
+    """b's builder gets its lock while a's builder still holds a's."""
+    a_held, a_done, release = threading.Event(), threading.Event(), threading.Event()
+
+    def build_a() -> None:
+        with building(tmp_path / "a"):
+            a_held.set()
+            release.wait(10)
+        a_done.set()
+
+    thread = threading.Thread(target=build_a)
+    thread.start()
+    assert a_held.wait(5)
+    try:
+        with building(tmp_path / "b"):
+            assert not a_done.is_set(), "b waited for a to finish"
+    finally:
+        release.set()
+        thread.join()

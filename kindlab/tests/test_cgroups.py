@@ -1,10 +1,6 @@
 """Finding and thawing frozen freezer cgroups, on a tree shaped like cgroup v1's."""
 
-import pytest
-
-from kindlab import cgroups
-
-pytestmark = pytest.mark.unit
+from kindlab.host import cgroups
 
 
 def _cgroup(root, relative, state):

@@ -4,9 +4,7 @@ import os
 
 import pytest
 
-from kindlab.compose import PLUGIN_NAME, PLUGINS, mirror_docker_config
-
-pytestmark = pytest.mark.unit
+from kindlab.host.compose import PLUGIN_NAME, PLUGINS, mirror_docker_config
 
 
 @pytest.fixture

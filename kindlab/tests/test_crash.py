@@ -11,11 +11,9 @@ from kubernetes.client import (
     V1PodStatus,
 )
 
-from kindlab.cluster import crash
-from kindlab.cluster.crash import container_id
-from kindlab.progress import CommandError
-
-pytestmark = pytest.mark.unit
+from kindlab.core.process import CommandError
+from kindlab.drills import crash
+from kindlab.drills.crash import container_id
 
 
 def _pod(running: bool) -> V1Pod:

@@ -1,8 +1,6 @@
 import pytest
 
-from kindlab.docker_engine import missing_sys_resource_cap
-
-pytestmark = pytest.mark.unit
+from kindlab.host.docker_engine import missing_sys_resource_cap
 
 
 @pytest.mark.parametrize(

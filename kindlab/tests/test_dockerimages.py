@@ -4,9 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.airgap.dockerimages import digest
-
-pytestmark = pytest.mark.unit
+from kindlab.build.dockerimages import digest
 
 
 @pytest.fixture

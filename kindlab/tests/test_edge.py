@@ -1,10 +1,6 @@
 """Reading Traefik's router list (the shape its /api/http/routers answers with)."""
 
-import pytest
-
-from kindlab.cluster.edge import middlewares_for_host
-
-pytestmark = pytest.mark.unit
+from kindlab.clients.traefik import middlewares_for_host
 
 ROUTERS = [
     {"rule": "PathPrefix(`/api`)", "middlewares": ["internal"]},

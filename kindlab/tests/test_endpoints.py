@@ -4,9 +4,8 @@ import pytest
 import yaml
 
 from kindlab.cluster import endpoints
-from kindlab.cluster.lifecycle import PortTaken, ensure_ports_free, published_ports
-
-pytestmark = pytest.mark.unit
+from kindlab.cluster.lifecycle import CLUSTER_CONFIG, PortTaken, ensure_ports_free, published_ports
+from kindlab.core.errors import KindlabError
 
 CLUSTER = {
     "kind": "Cluster",
@@ -34,13 +33,57 @@ def test_address_follows_docker_host(docker_host, address):
     assert endpoints.docker_host_address(docker_host) == address
 
 
-def test_remote_docker_host_opens_ports_and_api(tmp_path):
-    source = tmp_path / "cluster.yaml"
-    source.write_text(yaml.safe_dump(CLUSTER))
-    assert endpoints.cluster_config_for(source, "127.0.0.1", tmp_path) == source
-    opened = yaml.safe_load(endpoints.cluster_config_for(source, "docker", tmp_path).read_text())
-    assert opened["networking"]["apiServerAddress"] == "0.0.0.0"
-    assert opened["nodes"][0]["extraPortMappings"][0]["listenAddress"] == "0.0.0.0"
+def _rendered(address, tmp_path, **kwargs):
+    path = endpoints.cluster_config_for(CLUSTER_CONFIG, address, tmp_path, **kwargs)
+    config = yaml.safe_load(path.read_text())
+    listening = {
+        m["containerPort"]: m.get("listenAddress", "0.0.0.0")
+        for node in config["nodes"]
+        for m in node.get("extraPortMappings", [])
+    }
+    return config.get("networking", {}).get("apiServerAddress"), listening
+
+
+def test_a_local_engine_keeps_everything_on_loopback(tmp_path):
+    assert endpoints.cluster_config_for(CLUSTER_CONFIG, "127.0.0.1", tmp_path) == CLUSTER_CONFIG
+    api, listening = _rendered("127.0.0.1", tmp_path, offset=10000)
+    assert api is None and set(listening.values()) == {"127.0.0.1"}
+
+
+def test_a_remote_engine_opens_only_the_api_and_the_ingress_on_its_own_address(tmp_path):
+    api, listening = _rendered("10.1.2.3", tmp_path, everywhere=False)
+    assert api == "10.1.2.3"
+    assert listening[30080] == "10.1.2.3"  # the ingress: what the tests reach
+    # Prometheus (lifecycle API), Alertmanager and Grafana stay on the engine's loopback.
+    assert {listening[p] for p in (30090, 30093, 30030)} == {"127.0.0.1"}
+    assert "0.0.0.0" not in {api, *listening.values()}
+
+
+def test_a_remote_engine_named_by_host_name_binds_its_resolved_address(tmp_path):
+    api, listening = _rendered("localhost", tmp_path, everywhere=False)
+    assert api == listening[30080] == "127.0.0.1"
+
+
+def test_an_unresolvable_docker_host_is_a_clear_error(tmp_path):
+    with pytest.raises(
+        KindlabError, match=r"'no-such-host\.invalid' \(DOCKER_HOST\) does not resolve"
+    ):
+        endpoints.cluster_config_for(
+            CLUSTER_CONFIG, "no-such-host.invalid", tmp_path, everywhere=False
+        )
+
+
+def test_everything_on_every_interface_only_when_asked_and_with_a_warning(tmp_path, monkeypatch):
+    said: list[str] = []
+    monkeypatch.setattr(endpoints, "say", said.append)
+    monkeypatch.setenv(endpoints.EXPOSE_ALL_VARIABLE, "1")
+    api, listening = _rendered("docker", tmp_path)
+    assert api == "0.0.0.0" and set(listening.values()) == {"0.0.0.0"}
+    (warning,) = said
+    for reachable in ("API server", "ingress", "Prometheus", "/-/quit", "Alertmanager", "Grafana"):
+        assert reachable in warning
+    monkeypatch.delenv(endpoints.EXPOSE_ALL_VARIABLE)
+    assert not endpoints.expose_all()
 
 
 def test_port_offset_moves_every_host_port_and_nothing_else(tmp_path):

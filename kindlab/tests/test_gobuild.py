@@ -3,9 +3,7 @@ import shutil
 
 import pytest
 
-from kindlab.gobuild import ModuleBuild, TreeBuild, parse_gomod, wrapper_gomod, writable_copy
-
-pytestmark = pytest.mark.unit
+from kindlab.build.gobuild import ModuleBuild, TreeBuild, parse_gomod, wrapper_gomod, writable_copy
 
 
 @pytest.fixture

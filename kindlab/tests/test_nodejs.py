@@ -2,10 +2,8 @@ import platform
 
 import pytest
 
-from kindlab.nodejs import NodeTools, NodeUnavailable, node_package
-from kindlab.versions import pin
-
-pytestmark = pytest.mark.unit
+from kindlab.build.nodejs import NodeTools, NodeUnavailable, node_package
+from kindlab.core.versions import pin
 
 
 @pytest.mark.parametrize(("machine", "arch"), [("x86_64", "x64"), ("aarch64", "arm64")])

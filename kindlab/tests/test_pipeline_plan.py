@@ -5,8 +5,6 @@ import pytest
 
 from kindlab.pipeline import plan
 
-pytestmark = pytest.mark.unit
-
 
 def test_variables_expand_as_gitlab_does_and_unknown_ones_stay():
     variables = {"APP_IMAGE": "$CI_REGISTRY_IMAGE:$CI_COMMIT_SHA", "CI_REGISTRY_IMAGE": "r/k"}
@@ -24,6 +22,7 @@ def test_job_variables_override_global_ones_and_long_form_is_reduced():
 def test_variables_a_pipeline_sets_are_not_warned_about():
     assert plan._overridden(plan.PIPELINES["merge-request"]) == [
         "CI_PIPELINE_SOURCE",
+        "CI_MERGE_REQUEST_IID",
         "CI_COMMIT_BRANCH",
     ]
 

@@ -5,14 +5,13 @@ import stat
 import pytest
 import yaml
 
-from kindlab import trust
-from kindlab.cache import cache_root
-from kindlab.errors import KindlabError
-from kindlab.loadslot import LOCK_DIR
-from kindlab.pipeline import __main__ as pipeline
+from kindlab.cli import pipeline
+from kindlab.core import trust
+from kindlab.core.cache import cache_root
+from kindlab.core.errors import KindlabError
+from kindlab.host import loadslot
+from kindlab.host.loadslot import LOCK_DIR
 from kindlab.pipeline import dindstore, production, registry, runner, standins
-
-pytestmark = pytest.mark.unit
 
 REGISTRY = registry.Registry("registry.kindlab.test", "gitlab-ci-token", "s3cret-not-in-argv")
 RELEASE = production.Release("v1.2.3", "kindlab/app:local", variables={"ROLLOUT_TIMEOUT": "30s"})
@@ -43,6 +42,7 @@ def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
     assert "%gcl-cert%:/certs/client" in volumes  # job and dind share the client certificates
     assert f"{registry.CERTS_VOLUME}:/etc/docker/certs.d:ro" in volumes  # dind trusts $CI_REGISTRY
     assert f"{LOCK_DIR}:{LOCK_DIR}" in volumes  # the e2e job's load waits for the host's
+    assert f"{loadslot.LOCK_DIR_VARIABLE}={LOCK_DIR}" in variables  # ... in that very folder
     assert option_values(args, "--network") == [registry.NETWORK]
     assert option_values(args, "--helper-image") == [standins.HELPER_IMAGE]
     assert option_values(args, "--variables-file") == [str(tmp_path / "variables.yml")]
@@ -123,3 +123,15 @@ def test_stand_ins_take_the_exact_references_the_pipeline_names():
         "${DOCKER_IMAGE}", ci["variables"]["DOCKER_IMAGE"]
     )
     assert dind == standins.dind_image_ref() and dind in refs
+
+
+def test_the_dind_seeder_has_no_network_and_no_tcp_socket():
+    command = dindstore.seeder_command("docker:dind", "e2e")
+    assert option_values(command, "--network") == ["none"]
+    assert "DOCKER_TLS_CERTDIR=" in option_values(command, "--env")  # unix socket only
+    assert not {"-p", "--publish", "-P", "--publish-all"} & set(command)
+
+
+def test_the_registry_container_carries_no_credential():
+    command = registry.registry_command("kindlab/registry:v3", registry.CONTAINER)
+    assert not [arg for arg in command if "PASSWORD" in arg or "USER=" in arg], command

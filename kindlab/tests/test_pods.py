@@ -12,8 +12,6 @@ from kubernetes.client import (
 
 from kindlab.cluster.pods import is_ready, runs_older_build, stuck_reason
 
-pytestmark = pytest.mark.unit
-
 
 def _pod(conditions=(), waiting=None) -> V1Pod:
     statuses = []

@@ -4,10 +4,8 @@ import time
 
 import pytest
 
-from kindlab import ports
-from kindlab.ports import port_holder
-
-pytestmark = pytest.mark.unit
+from kindlab.host import ports
+from kindlab.host.ports import port_holder
 
 
 def _free_port() -> int:

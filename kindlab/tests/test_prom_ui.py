@@ -8,9 +8,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kindlab.prom import Prometheus
-
-pytestmark = pytest.mark.unit
+from kindlab.clients.prom import Prometheus
 
 INDEX = '<html><script type="module" src="./assets/index-Ab1.js"></script></html>'
 WORKING = {

@@ -3,10 +3,8 @@ import json
 
 import pytest
 
-from kindlab.airgap.binaries import prometheus_module_version
-from kindlab.airgap.prometheus_ui import UIBuildError, write_embedded_assets
-
-pytestmark = pytest.mark.unit
+from kindlab.build.airgap.binaries import prometheus_module_version
+from kindlab.build.airgap.prometheus_ui import UIBuildError, write_embedded_assets
 
 TEMPLATE = '//go:build builtinassets\n\npackage ui\n\nimport "embed"\n\n'
 

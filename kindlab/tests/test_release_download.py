@@ -1,4 +1,7 @@
-"""The verified release download against a real HTTP server on loopback; download or build."""
+"""The verified release download against a real HTTP server on loopback; download or build.
+
+The digests are pinned (versions/checksums.txt, here a file of the test's own): the server
+also publishes `<url>.sha256` beside each file, as dl.k8s.io does, and that must change nothing."""
 
 import hashlib
 import http.server
@@ -9,11 +12,9 @@ import threading
 
 import pytest
 
-from kindlab import download
-from kindlab.airgap import binaries
-from kindlab.versions import pin
-
-pytestmark = pytest.mark.unit
+from kindlab.build import download
+from kindlab.build.airgap import binaries
+from kindlab.core.versions import pin
 
 VERSION = "v1.34.0"
 PAYLOAD = b"#!/bin/sh\necho kubectl\n" * 1000
@@ -28,10 +29,12 @@ class Releases:
         # Path -> bytes of the body actually sent before the connection is dropped.
         self.truncated: dict[str, int] = {}
 
-    def kubectl(self, body: bytes, published: str | None = None) -> None:
+    def kubectl(self, body: bytes, pinned: str | None = None) -> None:
+        """Serve `body` with a `.sha256` that matches it, and pin `pinned` (default: its digest)."""
         path = f"/{VERSION}/bin/linux/{download.go_arch()}/kubectl"
         self.files[path] = body
-        self.files[f"{path}.sha256"] = (published or hashlib.sha256(body).hexdigest()).encode()
+        self.files[f"{path}.sha256"] = hashlib.sha256(body).hexdigest().encode()
+        pin_digest(f"{self.base}{path}", pinned or hashlib.sha256(body).hexdigest())
 
 
 @pytest.fixture
@@ -68,6 +71,19 @@ def server():
     thread.join()
 
 
+def pin_digest(url: str, digest: str) -> None:
+    with download.CHECKSUMS.open("a") as pins:
+        pins.write(f"{digest}  {url}\n")
+
+
+@pytest.fixture(autouse=True)
+def pins(tmp_path, monkeypatch):
+    checksums = tmp_path / "checksums.txt"
+    checksums.write_text("# pins of this test\n")
+    monkeypatch.setattr(download, "CHECKSUMS", checksums)
+    return checksums
+
+
 @pytest.fixture(autouse=True)
 def cache(tmp_path, monkeypatch):
     monkeypatch.setenv("KINDLAB_CACHE", str(tmp_path))
@@ -87,24 +103,33 @@ def test_a_verified_release_lands_executable_in_the_cache_once(server, cache):
     assert stat.S_IMODE(path.stat().st_mode) == 0o755
     assert leftovers(path) == []
     fetched = len(server.requests)
-    assert fetched == 2  # the checksum, then the binary
+    assert fetched == 1  # the binary alone: the digest is pinned, not fetched
 
     again = download.kubectl_release(VERSION, base=server.base)
     assert again == path
     assert len(server.requests) == fetched, "a cached release must not be downloaded again"
 
 
-def test_a_checksum_mismatch_names_both_digests_and_keeps_nothing(server):
-    published = hashlib.sha256(b"what upstream published").hexdigest()
-    server.kubectl(PAYLOAD, published=published)
+def test_a_binary_whose_published_checksum_matches_but_the_pin_does_not_is_refused(server):
+    """A compromised release host serves a tampered binary and a .sha256 that matches it."""
+    pinned = hashlib.sha256(b"what upstream released").hexdigest()
+    server.kubectl(PAYLOAD, pinned=pinned)
     with pytest.raises(download.ChecksumMismatch) as failure:
         download.kubectl_release(VERSION, base=server.base)
     message = str(failure.value)
-    assert published in message
+    assert pinned in message
     assert hashlib.sha256(PAYLOAD).hexdigest() in message
     target = download.kubectl_release_path(VERSION)
     assert not target.exists()
     assert leftovers(target) == []
+
+
+def test_a_tampered_binary_in_the_cache_is_not_trusted(server):
+    server.kubectl(PAYLOAD)
+    path = download.kubectl_release(VERSION, base=server.base)
+    path.write_bytes(b"#!/bin/sh\necho owned\n")
+    assert download.kubectl_release(VERSION, base=server.base).read_bytes() == PAYLOAD
+    assert len(server.requests) == 2, "the tampered file was used instead of fetched again"
 
 
 def test_an_interrupted_download_leaves_no_file_to_reuse(server):
@@ -121,21 +146,28 @@ def test_an_interrupted_download_leaves_no_file_to_reuse(server):
     assert download.kubectl_release(VERSION, base=server.base).read_bytes() == PAYLOAD
 
 
-@pytest.mark.parametrize(
-    ("published", "error"),
-    [(None, "fetching the checksum .*kubectl.sha256 failed"), ("n/a", "holds no SHA-256 digest")],
-)
-def test_without_a_published_digest_nothing_is_downloaded(server, published, error):
+def test_without_a_pin_nothing_is_downloaded(server, pins):
     server.kubectl(PAYLOAD)
-    checksum = f"/{VERSION}/bin/linux/{download.go_arch()}/kubectl.sha256"
-    if published is None:
-        del server.files[checksum]
-    else:
-        server.files[checksum] = published.encode()
-    with pytest.raises(download.DownloadError, match=error):
+    pins.write_text("# nothing pinned\n")
+    with pytest.raises(download.DownloadError, match=r"no SHA-256 pinned for .*kubectl in "):
         download.kubectl_release(VERSION, base=server.base)
     assert not download.kubectl_release_path(VERSION).exists()
-    assert server.requests == [checksum]
+    assert server.requests == []
+
+
+def test_a_malformed_pin_is_an_error(server, pins):
+    server.kubectl(PAYLOAD, pinned="n/a")
+    with pytest.raises(download.DownloadError, match="'n/a' is not a SHA-256 digest"):
+        download.kubectl_release(VERSION, base=server.base)
+    assert server.requests == []
+
+
+def test_every_pin_of_the_repository_is_well_formed():
+    pins = download.REPO_ROOT / "versions" / "checksums.txt"
+    for line in pins.read_text().splitlines():
+        if line.strip() and not line.startswith("#"):
+            digest, url = line.split()
+            assert download.SHA256_HEX.match(digest) and url.startswith("https://"), line
 
 
 def test_any_http_answer_counts_as_reachable(server):
@@ -169,6 +201,8 @@ def test_kindlab_airgap_decides_without_probing(monkeypatch, value, fetch):
 @pytest.mark.parametrize("value", [None, "auto", ""])
 @pytest.mark.parametrize("answered", [True, False])
 def test_auto_downloads_exactly_when_the_release_host_answers(monkeypatch, value, answered):
+    url = download.kubectl_release_url(pin("KUBERNETES_VERSION"))
+    pin_digest(url, hashlib.sha256(PAYLOAD).hexdigest())
     if value is None:
         monkeypatch.delenv("KINDLAB_AIRGAP", raising=False)
     else:
@@ -185,10 +219,20 @@ def test_auto_downloads_exactly_when_the_release_host_answers(monkeypatch, value
 
 def test_auto_uses_a_verified_release_already_cached(monkeypatch):
     monkeypatch.delenv("KINDLAB_AIRGAP", raising=False)
-    target = download.kubectl_release_path(pin("KUBERNETES_VERSION"))
+    version = pin("KUBERNETES_VERSION")
+    pin_digest(download.kubectl_release_url(version), hashlib.sha256(PAYLOAD).hexdigest())
+    target = download.kubectl_release_path(version)
     target.write_bytes(PAYLOAD)
     os.chmod(target, 0o755)
     assert binaries.kubectl_plan(probe=never_probed) == (True, "already downloaded and verified")
+    target.write_bytes(PAYLOAD + b"# changed\n")
+    assert binaries.kubectl_plan(probe=lambda: False) == (False, "dl.k8s.io did not answer")
+
+
+def test_an_unpinned_release_is_built_not_downloaded(monkeypatch):
+    monkeypatch.delenv("KINDLAB_AIRGAP", raising=False)
+    chosen, why = binaries.kubectl_plan(probe=never_probed)
+    assert chosen is False and "no SHA-256 pinned" in why
 
 
 def test_an_explicit_mode_beats_the_variable(monkeypatch):

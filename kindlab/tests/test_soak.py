@@ -2,9 +2,8 @@
 
 import pytest
 
-from kindlab import soak
-
-pytestmark = pytest.mark.unit
+from kindlab.cli.main import main as kindlab
+from kindlab.load import soak
 
 
 def test_memory_growth_per_pod_present_at_both_ends():
@@ -19,6 +18,6 @@ def test_memory_growth_per_pod_present_at_both_ends():
 )
 def test_unbounded_runs_are_refused_with_a_clear_message(args, message, capsys):
     with pytest.raises(SystemExit) as exited:
-        soak.main(args)
+        kindlab(["soak", *args])
     assert exited.value.code == 2
     assert message in capsys.readouterr().err

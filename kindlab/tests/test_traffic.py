@@ -6,11 +6,9 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from kindlab import vegeta
-from kindlab.ingress import IngressClient
-from kindlab.traffic import Record, TrafficGenerator, TrafficReport, traffic
-
-pytestmark = pytest.mark.unit
+from kindlab.clients.ingress import IngressClient
+from kindlab.load import vegeta
+from kindlab.load.traffic import Record, TrafficGenerator, TrafficReport, traffic
 
 
 class Handler(BaseHTTPRequestHandler):

@@ -1,8 +1,6 @@
 import pytest
 
-from kindlab.versions import VersionsFileError, image_tag, parse_versions, pins
-
-pytestmark = pytest.mark.unit
+from kindlab.core.versions import VersionsFileError, image_tag, parse_versions, pins
 
 
 def test_parses_pins_and_skips_comments():

@@ -2,10 +2,8 @@ import time
 
 import pytest
 
-from kindlab.errors import KindlabError
-from kindlab.wait import WaitStuck, WaitTimeout, persisting, wait_for
-
-pytestmark = pytest.mark.unit
+from kindlab.core.errors import KindlabError
+from kindlab.core.wait import WaitStuck, WaitTimeout, persisting, wait_for
 
 
 def test_returns_the_final_state_once_the_condition_holds():

@@ -13,14 +13,21 @@ from typing import Any
 
 import requests
 
-from kindlab.airgap.base_images import python_base_image
-from kindlab.airgap.dockerimages import image_labels
-from kindlab.appimage import build_options, find_buildkit_client
-from kindlab.cluster import waits
-from kindlab.cluster.endpoints import LOOPBACK, docker_host_address
-from kindlab.docker_engine import engine_running
-from kindlab.progress import echo, run, say
-from kindlab.versions import REPO_ROOT, pin
+from kindlab.build.airgap.base_images import python_base_image
+from kindlab.build.appimage import build_options, find_buildkit_client
+from kindlab.build.dockerimages import image_labels
+from kindlab.cluster.endpoints import (
+    LOOPBACK,
+    docker_host_address,
+    expose_all,
+    remote_listen_address,
+)
+from kindlab.core import wait
+from kindlab.core.output import echo, say
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.process import run
+from kindlab.core.versions import pin
+from kindlab.host.docker_engine import engine_running
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
@@ -99,11 +106,12 @@ def solve(session: Session) -> None:
     run(command.argv, cwd=REPO_ROOT, env={**os.environ, **command.env}, quiet=False)
     _docker("rm", "--force", CONTAINER)
     # Any free host port: the check reads which one Docker chose. Off loopback only when the
-    # Docker host is another machine (Docker-in-Docker), so its port can be reached.
-    bind = LOOPBACK if docker_host_address() == LOOPBACK else "0.0.0.0"
+    # Docker host is another machine (Docker-in-Docker), and then on its own address alone.
+    address = docker_host_address()
+    bind = LOOPBACK if address == LOOPBACK else remote_listen_address(address, expose_all())
     run(["docker", "run", "--detach", "--name", CONTAINER, "-p", f"{bind}::5000", IMAGE])
     url = _base_url()
-    waits.wait_for(_healthy(url), f"{CONTAINER} to answer /health", 60)
+    wait.wait_for(_healthy(url), f"{CONTAINER} to answer /health", 60)
     for item in range(3):
         requests.post(f"{url}/data", json={"lab": 1, "item": item}, timeout=10).raise_for_status()
     value = _counter(url)
@@ -132,7 +140,7 @@ def _base_url() -> str:
     return f"http://{docker_host_address()}:{ipv4[0]['HostPort']}"
 
 
-def _healthy(url: str) -> waits.Condition:
+def _healthy(url: str) -> wait.Condition:
     def check() -> tuple[bool, str]:
         try:
             response = requests.get(f"{url}/health", timeout=5)
@@ -210,8 +218,8 @@ def published(ctx: CheckContext) -> Verdict:
 def health(ctx: CheckContext) -> Verdict:
     url = ctx.memo["url"]
     try:
-        waits.wait_for(_healthy(url), "GET /health", 20)
-    except waits.WaitTimeout as exc:
+        wait.wait_for(_healthy(url), "GET /health", 20)
+    except wait.WaitTimeout as exc:
         return failed(str(exc))
     body = requests.get(f"{url}/health", timeout=5).json()
     return passed(f"GET {url}/health answered 200 {body}")
@@ -262,19 +270,25 @@ LAB = Lab(
     number=1,
     slug="01-local-run",
     title="Build the image and run it locally",
+    teaches="`docker build` with BuildKit and build arguments, `docker run`, reading `/metrics`",
+    difficulty="intro",
+    check_duration="~5 s",
+    needs=("Docker with BuildKit (the buildx plugin, or a client older than 23.0)",),
     start=start,
     solve=solve,
     needs_cluster=False,
     steps=(
-        Step("Docker answers", docker_answers, hint=1),
-        Step(f"image {IMAGE} is built", image_built, hint=1),
-        Step("the image was built from this repository's Dockerfile", image_from_dockerfile, 1),
-        Step(f"the image says it is version {TAG}", image_version, hint=1),
-        Step(f"container {CONTAINER} runs the image", running, hint=2),
-        Step("the container's port 5000 is published on the host", published, hint=2),
-        Step("GET /health answers 200", health, hint=2),
-        Step(f"GET /version says {TAG}", version_answers, hint=2),
-        Step("at least one item was POSTed to /data", data_posted, hint=3),
-        Step("answers.yaml holds the counter you read in /metrics", answer, hint=3),
+        Step("Docker answers", docker_answers, hint="docker"),
+        Step(f"image {IMAGE} is built", image_built, hint="image"),
+        Step(
+            "the image was built from this repository's Dockerfile", image_from_dockerfile, "image"
+        ),
+        Step(f"the image says it is version {TAG}", image_version, hint="image"),
+        Step(f"container {CONTAINER} runs the image", running, hint="container"),
+        Step("the container's port 5000 is published on the host", published, hint="port"),
+        Step("GET /health answers 200", health, hint="port"),
+        Step(f"GET /version says {TAG}", version_answers, hint="port"),
+        Step("at least one item was POSTed to /data", data_posted, hint="data"),
+        Step("answers.yaml holds the counter you read in /metrics", answer, hint="answer"),
     ),
 )

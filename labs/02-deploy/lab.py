@@ -4,8 +4,8 @@ watches the rollout and reaches the app through the ingress."""
 
 from __future__ import annotations
 
-from kindlab.airgap.dockerimages import image_labels
-from kindlab.cluster.app import APP_OVERLAY, build_app_image
+from kindlab.bringup.appdeploy import APP_OVERLAY, build_app_image
+from kindlab.build.dockerimages import image_labels
 from kindlab.cluster.apply import render
 from kindlab.cluster.kube import or_none
 from kindlab.cluster.names import APP_NAMESPACE, APP_TAG
@@ -74,13 +74,17 @@ LAB = Lab(
     number=2,
     slug="02-deploy",
     title="Deploy to the kind cluster",
+    teaches="`kind load`, `kubectl apply -k`, rollouts, the ingress",
+    difficulty="intro",
+    check_duration="~10 s",
+    needs=("the lab cluster (tox -e up)",),
     start=start,
     solve=solve,
     steps=(
-        Step(f"image {IMAGE} is in the cluster's node", image_in_node, hint=1),
-        Step(f"namespace {APP_NAMESPACE} exists", namespace_exists, hint=2),
-        Step("every object of k8s/overlays/kind exists", overlay_applied, hint=2),
-        Step("rollout complete: every pod Ready", checks.rollout_complete, hint=3),
-        Step("GET /health through the ingress answers 200", health, hint=3),
+        Step(f"image {IMAGE} is in the cluster's node", image_in_node, hint="image"),
+        Step(f"namespace {APP_NAMESPACE} exists", namespace_exists, hint="objects"),
+        Step("every object of k8s/overlays/kind exists", overlay_applied, hint="objects"),
+        Step("rollout complete: every pod Ready", checks.rollout_complete, hint="rollout"),
+        Step("GET /health through the ingress answers 200", health, hint="ingress"),
     ),
 )

@@ -4,9 +4,15 @@ restarted about every 30 s."""
 
 from __future__ import annotations
 
-from labs import actions, checks
+from kindlab.cluster.names import APP_NAME
+from labs import actions, checks, yours
 from labs.framework import CheckContext, Lab, Step, Verdict
 from labs.session import Session
+
+CONTAINER = "spec.template.spec.containers[app]"
+PROBES = yours.Watched(
+    "Deployment", APP_NAME, (f"{CONTAINER}.readinessProbe", f"{CONTAINER}.livenessProbe")
+)
 
 
 def start(session: Session) -> None:
@@ -16,7 +22,11 @@ def start(session: Session) -> None:
 
 
 def solve(session: Session) -> None:
-    actions.kubectl_apply(session, LAB.folder / "solution")
+    actions.kubectl_apply(session, actions.use_reference(session, LAB))
+
+
+def runs_workspace(ctx: CheckContext) -> Verdict:
+    return yours.cluster_runs(ctx, ctx.session.workspace(LAB.slug), [PROBES])
 
 
 def readiness(ctx: CheckContext) -> Verdict:
@@ -33,14 +43,19 @@ LAB = Lab(
     number=3,
     slug="03-probes",
     title="Probes: make the pods Ready and stable",
+    teaches="readiness vs liveness probes, reading pod events",
+    difficulty="core",
+    check_duration="~45 s",
+    needs=("the lab cluster (tox -e up)",),
     start=start,
     solve=solve,
     steps=(
-        Step("Deployment kindlab-app exists", checks.deployment_exists, hint=1),
-        Step("readiness probe asks GET /ready on port http", readiness, hint=1),
-        Step("liveness probe asks GET /health on port http", liveness, hint=2),
-        Step("rollout complete: every pod Ready", checks.rollout_complete, hint=3),
-        Step("pods stay Ready for 20 s without a restart", checks.pods_stable, hint=3),
-        Step("the app answers through the ingress", checks.ingress_answers, hint=3),
+        Step("Deployment kindlab-app exists", checks.deployment_exists, hint="deployment"),
+        Step("the cluster runs your labs/work/03-probes", runs_workspace, hint="yours"),
+        Step("the readiness probe can tell a ready pod", readiness, hint="readiness"),
+        Step("the liveness probe can tell a live container", liveness, hint="liveness"),
+        Step("rollout complete: every pod Ready", checks.rollout_complete, hint="rollout"),
+        Step("pods stay Ready for 20 s without a restart", checks.pods_stable, hint="rollout"),
+        Step("the app answers through the ingress", checks.ingress_answers, hint="ingress"),
     ),
 )

@@ -9,7 +9,8 @@ from kindlab.cluster.apply import delete_if_present
 from kindlab.cluster.kube import or_none
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.cluster.pods import is_ready
-from labs import actions, checks
+from kindlab.core import wait
+from labs import actions, checks, yours
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
 
@@ -24,7 +25,7 @@ def start(session: Session) -> None:
 
 
 def solve(session: Session) -> None:
-    actions.kubectl_apply(session, LAB.folder / "solution")
+    actions.kubectl_apply(session, actions.use_reference(session, LAB))
 
 
 def _service(ctx: CheckContext) -> object:
@@ -32,6 +33,16 @@ def _service(ctx: CheckContext) -> object:
     if service is None:
         raise StepFailed(f"there is no Service {APP_NAME} in {APP_NAMESPACE}")
     return service
+
+
+ROUTE = (
+    yours.Watched("Service", APP_NAME, ("spec.selector", "spec.ports")),
+    yours.Watched("Ingress", APP_NAME, ("spec.rules",)),
+)
+
+
+def runs_workspace(ctx: CheckContext) -> Verdict:
+    return yours.cluster_runs(ctx, ctx.session.workspace(LAB.slug), ROUTE)
 
 
 def service_exists(ctx: CheckContext) -> Verdict:
@@ -52,8 +63,8 @@ def selector_matches(ctx: CheckContext) -> Verdict:
     if missing:
         wrong = ", ".join(f"{k}={v}" for k, v in missing.items())
         return failed(
-            f"the Service selects {shown}, but the app pods carry no label {wrong} "
-            f"(kubectl get pods -n {APP_NAMESPACE} --show-labels)"
+            f"the Service selects {shown}, but the app pods carry no label {wrong}: "
+            "the Service has no endpoints"
         )
     return passed(f"the Service selects {shown}, which the app pods carry")
 
@@ -62,10 +73,10 @@ def endpoints_ready(ctx: CheckContext) -> Verdict:
     kube = ctx.session.kube
     want = len([p for p in checks.current_pods(kube) if is_ready(p)])
     try:
-        state = waits.wait_for(
+        state = wait.wait_for(
             waits.ready_endpoints(kube, APP_NAMESPACE, APP_NAME, want), "Service endpoints", 30
         )
-    except waits.WaitTimeout as exc:
+    except wait.WaitTimeout as exc:
         return failed(f"the Service does not list every Ready app pod: {exc}")
     return passed(state)
 
@@ -78,8 +89,8 @@ def target_port(ctx: CheckContext) -> Verdict:
     target = by_port[80].target_port
     if target not in ("http", 5000):
         return failed(
-            f"port 80 forwards to target port {target}, where nothing listens: the app "
-            "container listens on its port named http (5000)"
+            f"port 80 forwards to target port {target}, where nothing in the app pods listens: "
+            "Traefik's connections are refused (502 Bad Gateway)"
         )
     return passed(f"port 80 forwards to target port {target}")
 
@@ -105,7 +116,7 @@ def ingress_backend(ctx: CheckContext) -> Verdict:
             if port not in service_ports:
                 return failed(
                     f"{host}{path.path} goes to port {port!r} of Service {APP_NAME}, which "
-                    f"has ports {sorted(str(p) for p in service_ports)}"
+                    "it does not have: Traefik drops the route and answers 404"
                 )
             return passed(f"{host}{path.path} goes to Service {APP_NAME} port {port}")
     return failed(f"the Ingress has no rule for host {host}")
@@ -115,15 +126,30 @@ LAB = Lab(
     number=4,
     slug="04-services-ingress",
     title="Services and Ingress: route to the app",
+    teaches="selectors, endpoints, target ports, Ingress backends",
+    difficulty="core",
+    check_duration="~10 s",
+    needs=("the lab cluster (tox -e up)",),
     start=start,
     solve=solve,
     steps=(
-        Step("Service kindlab-app exists", service_exists, hint=1),
-        Step("Service selector matches the app pods' labels", selector_matches, hint=1),
-        Step("Service lists every Ready app pod as an endpoint", endpoints_ready, hint=2),
-        Step("Service port 80 forwards to the container port http (5000)", target_port, hint=2),
-        Step("Ingress sends app.localtest.me to a port the Service has", ingress_backend, hint=3),
-        Step("GET /version through the ingress answers 200", checks.ingress_routed, hint=3),
-        Step("requests through the ingress reach every app pod", checks.ingress_spread, hint=3),
+        Step("Service kindlab-app exists", service_exists, hint="service"),
+        Step("the cluster runs your labs/work/04-services-ingress", runs_workspace, hint="yours"),
+        Step("Service selector matches the app pods' labels", selector_matches, hint="selector"),
+        Step("Service lists every Ready app pod as an endpoint", endpoints_ready, hint="endpoints"),
+        Step(
+            "Service port 80 forwards to the container port http (5000)",
+            target_port,
+            hint="target-port",
+        ),
+        Step(
+            "Ingress sends app.localtest.me to a port the Service has",
+            ingress_backend,
+            hint="backend",
+        ),
+        Step("GET /version through the ingress answers 200", checks.ingress_routed, hint="route"),
+        Step(
+            "requests through the ingress reach every app pod", checks.ingress_spread, hint="route"
+        ),
     ),
 )

@@ -5,9 +5,12 @@ proves it by restarting the Deployment under load."""
 
 from __future__ import annotations
 
-from kindlab.cluster import appops, waits
+from kubernetes.client import V1Deployment
+
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-from kindlab.traffic import traffic
+from kindlab.core import wait
+from kindlab.drills import appops
+from kindlab.load.traffic import traffic
 from labs import actions, checks
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session
@@ -54,23 +57,30 @@ def ship_bad_release(session: Session) -> None:
 
 
 def solve(session: Session) -> None:
+    """Roll back while the bad release is live (not again once it is gone: a second undo
+    would bring it back), then ship the reference."""
     kube = session.kube
-    appops.rollout_undo(kube)
+    if _faults(checks.deployment(kube)):
+        appops.rollout_undo(kube)
+        appops.wait_rolled_out(kube)
+    actions.kubectl_apply(session, actions.use_reference(session, LAB))
     appops.wait_rolled_out(kube)
-    actions.kubectl_apply(session, LAB.folder / "solution")
-    appops.wait_rolled_out(kube)
+
+
+def _faults(dep: V1Deployment) -> list[str]:
+    container = checks.app_container(dep)
+    return [e.name for e in container.env or [] if e.name.startswith("FAULT_")]
 
 
 def rolled_back(ctx: CheckContext) -> Verdict:
     dep = checks.deployment(ctx.session.kube)
-    container = checks.app_container(dep)
-    faults = [e.name for e in container.env or [] if e.name.startswith("FAULT_")]
+    faults = _faults(dep)
     rollout = checks.rollout_complete(ctx)
     if not rollout.ok:
         return rollout
     # Pods of the previous release drop requests while they stop (until this lab is done):
     # judge the release that is live, once they are gone.
-    waits.wait_for(
+    wait.wait_for(
         appops.settled(ctx.session.kube, dep.spec.replicas), "old pods gone", SETTLE_TIMEOUT
     )
     verdict = checks.ingress_answers(ctx)
@@ -114,8 +124,8 @@ def pre_stop(ctx: CheckContext) -> Verdict:
     if sleep < MIN_PRESTOP_SECONDS:
         return failed(
             f"the preStop sleep is {sleep:g} s: the pod stops accepting requests before Traefik "
-            f"has heard it is going (it needs a few seconds); sleep at least "
-            f"{MIN_PRESTOP_SECONDS} s"
+            "has heard it is going (that takes a few seconds), so requests routed to it "
+            "meanwhile fail"
         )
     return passed(f"preStop sleeps {sleep:g} s before the app is told to stop")
 
@@ -146,8 +156,8 @@ def release_live(ctx: CheckContext) -> Verdict:
     if not rollout.ok:
         return rollout
     try:
-        waits.wait_for(appops.only_release_left(kube, RELEASE), f"only {RELEASE} pods", 120)
-    except waits.WaitTimeout as exc:
+        wait.wait_for(appops.only_release_left(kube, RELEASE), f"only {RELEASE} pods", 120)
+    except wait.WaitTimeout as exc:
         return failed(str(exc))
     versions = {ctx.session.ingress.get("/version").headers.get("X-App-Version") for _ in range(20)}
     if versions != {RELEASE}:
@@ -162,7 +172,7 @@ def restart_under_load(ctx: CheckContext) -> Verdict:
     with traffic(ctx.session.ingress, rate=LOAD_RATE) as report:
         kube.kubectl("rollout", "restart", f"deployment/{APP_NAME}", "-n", APP_NAMESPACE)
         appops.wait_rolled_out(kube)
-        waits.wait_for(appops.settled(kube, replicas), "replaced pods gone", SETTLE_TIMEOUT)
+        wait.wait_for(appops.settled(kube, replicas), "replaced pods gone", SETTLE_TIMEOUT)
     summary = report.summary()
     shown = f"{summary['sent']} requests at {summary['rate_per_second']}/s"
     if report.failed:
@@ -175,14 +185,28 @@ LAB = Lab(
     number=5,
     slug="05-rollouts",
     title="Rolling updates and rollback",
+    teaches="`rollout undo`, maxUnavailable, preStop, grace periods",
+    difficulty="core",
+    check_duration="~40 s",
+    needs=("the lab cluster (tox -e up)",),
     start=start,
     solve=solve,
     steps=(
-        Step("the bad release is rolled back: the app answers 200", rolled_back, hint=1),
-        Step("the rollout keeps every Ready pod until its replacement is Ready", strategy, hint=2),
-        Step("pods keep serving while they leave the Service (preStop)", pre_stop, hint=2),
-        Step("the grace period outlasts preStop, drain and graceful stop", grace_period, hint=2),
-        Step(f"release {RELEASE} is live on every pod", release_live, hint=3),
-        Step("a rolling restart under 25 requests/s fails no request", restart_under_load, hint=3),
+        Step("the bad release is rolled back: the app answers 200", rolled_back, hint="rollback"),
+        Step(
+            "the rollout keeps every Ready pod until its replacement is Ready",
+            strategy,
+            hint="strategy",
+        ),
+        Step("pods keep serving while they leave the Service (preStop)", pre_stop, hint="pre-stop"),
+        Step(
+            "the grace period outlasts preStop, drain and graceful stop", grace_period, hint="grace"
+        ),
+        Step(f"release {RELEASE} is live on every pod", release_live, hint="release"),
+        Step(
+            "a rolling restart under 25 requests/s fails no request",
+            restart_under_load,
+            hint="restart",
+        ),
     ),
 )

@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import time
 
-from kindlab.cluster import autoscaling, waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
-from kindlab.traffic import TrafficGenerator
-from labs import actions, checks
+from kindlab.core import wait
+from kindlab.drills import autoscaling
+from kindlab.load.traffic import TrafficGenerator
+from labs import actions, checks, yours
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
 
@@ -32,7 +33,7 @@ def start(session: Session) -> None:
 
 
 def solve(session: Session) -> None:
-    actions.kubectl_apply(session, LAB.folder / "solution")
+    actions.kubectl_apply(session, actions.use_reference(session, LAB))
 
 
 def _hpa(ctx: CheckContext) -> object:
@@ -47,6 +48,23 @@ def hpa_exists(ctx: CheckContext) -> Verdict:
     return passed(f"HorizontalPodAutoscaler {APP_NAME} exists")
 
 
+AUTOSCALER = yours.Watched(
+    "HorizontalPodAutoscaler",
+    APP_NAME,
+    (
+        "spec.scaleTargetRef",
+        "spec.minReplicas",
+        "spec.maxReplicas",
+        "spec.metrics",
+        "spec.behavior.scaleDown.stabilizationWindowSeconds",
+    ),
+)
+
+
+def runs_workspace(ctx: CheckContext) -> Verdict:
+    return yours.cluster_runs(ctx, ctx.session.workspace(LAB.slug), [AUTOSCALER])
+
+
 def _condition_true(ctx: CheckContext, kind: str, what: str) -> str:
     """Wait until the HPA's `kind` condition is True; its last state, or WaitTimeout."""
 
@@ -56,7 +74,7 @@ def _condition_true(ctx: CheckContext, kind: str, what: str) -> str:
             return False, f"no {kind} condition yet (the controller syncs every 15 s)"
         return found.status == "True", f"{kind}={found.status} ({found.reason}): {found.message}"
 
-    return waits.wait_for(check, what, HPA_SYNC_TIMEOUT)
+    return wait.wait_for(check, what, HPA_SYNC_TIMEOUT)
 
 
 def hpa_target(ctx: CheckContext) -> Verdict:
@@ -64,12 +82,12 @@ def hpa_target(ctx: CheckContext) -> Verdict:
     wanted = ("apps/v1", "Deployment", APP_NAME)
     if (ref.api_version, ref.kind, ref.name) != wanted:
         return failed(
-            f"it scales {ref.kind} {ref.name} ({ref.api_version}); the app is "
-            f"{wanted[1]} {wanted[2]} ({wanted[0]})"
+            f"it scales {ref.kind} {ref.name} ({ref.api_version}), which does not exist: "
+            "the controller reports FailedGetScale and scales nothing"
         )
     try:
         state = _condition_true(ctx, "AbleToScale", "the controller to read the Deployment")
-    except waits.WaitTimeout as exc:
+    except wait.WaitTimeout as exc:
         return failed(f"the controller cannot read the Deployment's scale: {exc}")
     return passed(f"it scales Deployment {APP_NAME}; {state}")
 
@@ -95,8 +113,8 @@ def hpa_metric(ctx: CheckContext) -> Verdict:
     if target.type != "Utilization" or target.average_utilization != CPU_TARGET:
         shown = target.average_utilization or target.average_value or target.value
         return failed(
-            f"its CPU target is {target.type} {shown}; asked for Utilization {CPU_TARGET} (%), "
-            "which is relative to each container's CPU request"
+            f"its CPU target is {target.type} {shown}: not the {CPU_TARGET} % of each pod's "
+            "CPU request the lab asks for"
         )
     request = checks.app_container(checks.deployment(ctx.session.kube)).resources.requests or {}
     if "cpu" not in request:
@@ -111,8 +129,8 @@ def scale_down_window(ctx: CheckContext) -> Verdict:
     if window is None or window > MAX_CALM_SECONDS:
         shown = "the default 300 s" if window is None else f"{window} s"
         return failed(
-            f"it waits {shown} of calm before removing pods; set "
-            f"behavior.scaleDown.stabilizationWindowSeconds to at most {MAX_CALM_SECONDS}"
+            f"after the load ends it keeps the extra pods for {shown} of calm; the lab "
+            f"allows {MAX_CALM_SECONDS} s"
         )
     return passed(f"it removes pods after {window} s of calm")
 
@@ -120,7 +138,7 @@ def scale_down_window(ctx: CheckContext) -> Verdict:
 def reads_metrics(ctx: CheckContext) -> Verdict:
     try:
         state = _condition_true(ctx, "ScalingActive", "the controller to read CPU use")
-    except waits.WaitTimeout as exc:
+    except wait.WaitTimeout as exc:
         return failed(f"the autoscaler reads no CPU use (is metrics-server running?): {exc}")
     return passed(state)
 
@@ -130,13 +148,13 @@ def scales_back_in(ctx: CheckContext) -> Verdict:
     samples: list[autoscaling.Sample] = []
     started = time.monotonic()
     try:
-        waits.wait_for(
+        wait.wait_for(
             autoscaling.back_to(ctx.session.kube, MIN_REPLICAS, samples, started),
             f"the autoscaler to come back to {MIN_REPLICAS} after the load",
             SCALE_TIMEOUT,
             interval=5,
         )
-    except waits.WaitTimeout as exc:
+    except wait.WaitTimeout as exc:
         return failed(str(exc))
     return passed(
         f"back to {MIN_REPLICAS} replicas {time.monotonic() - started:.0f} s after the load"
@@ -152,13 +170,13 @@ def scales_under_load(ctx: CheckContext) -> Verdict:
     started = time.monotonic()
     samples: list[autoscaling.Sample] = []
     try:
-        waits.wait_for(
+        wait.wait_for(
             autoscaling.scaled_out(kube, SCALED_REPLICAS, samples, started),
             f"the autoscaler to add pods under {RATE}/s x GET {WORK}",
             SCALE_TIMEOUT,
             interval=5,
         )
-    except waits.WaitTimeout as exc:
+    except wait.WaitTimeout as exc:
         return failed(str(exc))
     hpa = _hpa(ctx)
     replicas = checks.deployment(kube).spec.replicas
@@ -179,29 +197,40 @@ LAB = Lab(
     number=7,
     slug="07-scaling",
     title="Autoscaling: an HPA that scales on CPU",
+    teaches="HorizontalPodAutoscaler, metrics-server, `kubectl top`",
+    difficulty="advanced",
+    check_duration="~2 min",
+    needs=("the lab cluster (tox -e up)",),
     start=start,
     solve=solve,
     steps=(
-        Step("HorizontalPodAutoscaler kindlab-app exists", hpa_exists, hint=1),
-        Step("the autoscaler finds and reads Deployment kindlab-app", hpa_target, hint=1),
-        Step(f"the autoscaler keeps {MIN_REPLICAS} to {MAX_REPLICAS} replicas", hpa_range, hint=2),
-        Step(f"the autoscaler aims at {CPU_TARGET} % average CPU use", hpa_metric, hint=2),
+        Step("HorizontalPodAutoscaler kindlab-app exists", hpa_exists, hint="hpa"),
+        Step("the cluster runs your labs/work/07-scaling", runs_workspace, hint="yours"),
+        Step("the autoscaler finds and reads Deployment kindlab-app", hpa_target, hint="target"),
+        Step(
+            f"the autoscaler keeps {MIN_REPLICAS} to {MAX_REPLICAS} replicas",
+            hpa_range,
+            hint="range",
+        ),
+        Step(f"the autoscaler aims at {CPU_TARGET} % average CPU use", hpa_metric, hint="metric"),
         Step(
             f"the autoscaler scales down after at most {MAX_CALM_SECONDS} s of calm",
             scale_down_window,
-            hint=2,
+            hint="calm",
         ),
-        Step("the autoscaler reads CPU use from the metrics API", reads_metrics, hint=3),
+        Step(
+            "the autoscaler reads CPU use from the metrics API", reads_metrics, hint="metrics-api"
+        ),
         Step(
             f"under load the autoscaler adds pods (to {SCALED_REPLICAS} or more)",
             scales_under_load,
-            hint=3,
+            hint="load",
         ),
-        Step("requests through the ingress reach every pod", checks.ingress_spread, hint=3),
+        Step("requests through the ingress reach every pod", checks.ingress_spread, hint="load"),
         Step(
             f"after the load the autoscaler scales back in to {MIN_REPLICAS}",
             scales_back_in,
-            hint=3,
+            hint="scale-in",
         ),
     ),
 )

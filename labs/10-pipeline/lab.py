@@ -20,10 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kindlab.errors import KindlabError
+from kindlab.core.errors import KindlabError
+from kindlab.core.output import echo, say
+from kindlab.core.paths import REPO_ROOT
 from kindlab.pipeline import plan
-from kindlab.progress import echo, say
-from kindlab.versions import REPO_ROOT
 from labs import actions
 from labs.framework import CheckContext, Lab, Step, StepFailed, Verdict, failed, passed
 from labs.session import Session
@@ -93,17 +93,19 @@ def start(session: Session) -> None:
     shown = _relative(workspace / PIPELINE_FILE)
     say("what GitLab would create from your file, per kind of pipeline (no job runs):")
     echo("")
-    echo(f"    python -m kindlab.pipeline.plan {shown}")
-    echo(f"    python -m kindlab.pipeline.plan {shown} --job {E2E}")
+    echo(f"    kindlab plan {shown}")
+    echo(f"    kindlab plan {shown} --job {E2E}")
     echo("")
     plan.gitlab_ci_local()  # installed now (from npm, once), so the first check is quick
 
 
-def solve(session: Session) -> None:
+def write_reference(target: Path) -> None:
     """The reference solution is the project's own pipeline."""
-    workspace = session.workspace(LAB.slug)
-    workspace.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_PIPELINE, workspace / PIPELINE_FILE)
+    shutil.copyfile(PROJECT_PIPELINE, target / PIPELINE_FILE)
+
+
+def solve(session: Session) -> None:
+    actions.use_reference(session, LAB)
 
 
 def _relative(path: Path) -> str:
@@ -249,17 +251,22 @@ LAB = Lab(
     number=10,
     slug="10-pipeline",
     title="The GitLab pipeline",
+    teaches="`rules` and pipeline variables, testing the image you ship, artifacts on failure",
+    difficulty="core",
+    check_duration="~10 s",
+    needs=("npm (installs gitlab-ci-local and its Node 22 once; no cluster, no Docker)",),
     start=start,
     solve=solve,
     needs_cluster=False,
     needs_docker=False,
     start_files=write_broken_pipeline,
+    reference_files=write_reference,
     steps=(
-        Step("gitlab-ci-local reads .gitlab-ci.yml (GitLab's CI schema)", valid, hint=1),
-        Step("a merge-request pipeline creates the e2e job", e2e_on_merge_requests, hint=1),
-        Step("only merge-request pipelines create e2e", e2e_only_on_merge_requests, hint=1),
-        Step("e2e starts after build", e2e_after_build, hint=2),
-        Step("e2e tests the image the build job pushes", e2e_tests_pushed_image, hint=2),
-        Step("e2e keeps its reports when the tests fail", e2e_keeps_reports, hint=3),
+        Step("gitlab-ci-local reads .gitlab-ci.yml (GitLab's CI schema)", valid, hint="schema"),
+        Step("a merge-request pipeline creates the e2e job", e2e_on_merge_requests, hint="rules"),
+        Step("only merge-request pipelines create e2e", e2e_only_on_merge_requests, hint="rules"),
+        Step("e2e starts after build", e2e_after_build, hint="needs"),
+        Step("e2e tests the image the build job pushes", e2e_tests_pushed_image, hint="image"),
+        Step("e2e keeps its reports when the tests fail", e2e_keeps_reports, hint="reports"),
     ),
 )

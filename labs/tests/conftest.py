@@ -1,5 +1,5 @@
-"""The lab self-tests run on the e2e suite's cluster fixtures (e2e.fixtures, registered in the
-root conftest.py), not a copy.
+"""The lab self-tests run on the e2e suite's cluster fixtures (kindlab.testing.fixtures, which
+the root conftest.py registers for the cluster tiers), not a copy.
 
 The cluster name defaults to `kindlab`, so a cluster from `tox -e up` is reused and left
 running; one this session creates is deleted at the end unless --keep-cluster is given.
@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.cluster.addons import Endpoints
+from kindlab.bringup.addons import Endpoints
 from kindlab.cluster.lifecycle import Cluster
-from kindlab.versions import REPO_ROOT
+from kindlab.core.paths import REPO_ROOT
 from labs.session import Session
 
 LABS_REPORT = REPO_ROOT / "reports" / "labs-report.json"

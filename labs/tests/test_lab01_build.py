@@ -8,15 +8,13 @@ import os
 
 import pytest
 
-from e2e.gates import require_docker
-from kindlab.appimage import build_options, find_buildkit_client
-from kindlab.progress import run
-from kindlab.versions import REPO_ROOT
+from kindlab.build.appimage import build_options, find_buildkit_client
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.process import run
+from kindlab.testing.gates import require_docker
 from labs import catalog
 from labs.framework import run_check
 from labs.session import Session
-
-pytestmark = pytest.mark.labs
 
 LAB = catalog.get(1)
 # The catalog loads labs/01-local-run/lab.py (a folder name Python cannot import) as labs.lab01.

@@ -8,26 +8,30 @@ those (`tox -e labs -- -k "lab01 or lab10"`) creates none.
 
 from __future__ import annotations
 
+import socket
+import subprocess
 import time
 from pathlib import Path
 
 import pytest
 
-from e2e.gates import require_docker
-from labs import actions, catalog
+from kindlab.cluster.endpoints import port_offset
+from kindlab.cluster.identity import kubeconfig_path
+from kindlab.core.paths import REPO_ROOT
+from kindlab.testing.gates import require_docker
+from labs import actions, catalog, docs, docsrun, hints
 from labs.framework import CheckReport, Lab, Status, StepResult, run_check
 from labs.session import Session
-
-pytestmark = pytest.mark.labs
+from labs.tests.wrong_fixes import WRONG_FIXES
 
 # The step each lab's start state must fail at, by lab number.
 FIRST_FAILURE = {
     1: "image kindlab/app:lab1 is built",
     2: "image kindlab/app:local is in the cluster's node",
-    3: "readiness probe asks GET /ready on port http",
+    3: "the readiness probe can tell a ready pod",
     4: "Service selector matches the app pods' labels",
     5: "the bad release is rolled back: the app answers 200",
-    6: "liveness probe asks GET /health on port http",
+    6: "the liveness probe can tell a live container",
     7: "the autoscaler finds and reads Deployment kindlab-app",
     8: "queries.yaml has a query for each golden signal",
     9: "diagnosis.yaml names why the containers stop",
@@ -67,9 +71,68 @@ def lab_session(request: pytest.FixtureRequest, labs_home: Path) -> Session:
     return Session(workdir=labs_home / "work")
 
 
+def try_wrong_fixes(lab: Lab, session: Session, after_solution: bool) -> None:
+    """Each wrong fix fails the check at its step, with a message that names its symptom."""
+    for wrong in WRONG_FIXES.get(lab.number, []):
+        if wrong.after_solution != after_solution:
+            continue
+        print(f"lab {lab.number}: wrong fix: {wrong.what}", flush=True)
+        wrong.apply(session)
+        report = run_check(lab, session, show)
+        failure = report.first_failure
+        assert failure is not None, f"{wrong.what!r} passes the check:\n{render(report)}"
+        assert (failure.step.name, wrong.symptom in failure.detail) == (wrong.step, True), (
+            f"{wrong.what!r}:\n{render(report)}"
+        )
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def run_documented_commands(lab: Lab, session: Session, home: Path) -> list[docsrun.Outcome]:
+    """The commands of the lab's README, hints and solution, in order, on the solved lab as
+    the learner's shell would run them (labs/docsrun.py says which are not run, and why)."""
+    env = docsrun.Environment(
+        cluster=session.cluster_name,
+        port_offset=port_offset(),
+        workdir=session.workdir,
+        state=home / "docs-progress.json",
+        kubeconfig=kubeconfig_path(session.cluster_name),
+        tools=(session.platform.kubectl, session.platform.kind),
+        app_port=free_port(),
+    )
+    if lab.number == 1:
+        # The README runs the container itself: the one `solve` started would hold its name.
+        subprocess.run(["docker", "rm", "--force", "kindlab-lab1"], check=False)
+    outcomes: list[docsrun.Outcome] = []
+    for document in docs.lab_documents(lab.folder):
+        for command in docs.commands(document):
+            why = docsrun.skipped(command)
+            if any(done.command.text == command.text for done in outcomes):
+                why = "the same command ran above"
+            if why:
+                if command.fenced:
+                    print(f"    skip  {command.where}: {why}", flush=True)
+                continue
+            outcome = docsrun.run(command, env, REPO_ROOT)
+            print(f"    {outcome.code:>4}  {outcome.typed} ({outcome.seconds:.1f} s)", flush=True)
+            outcomes.append(outcome)
+    return outcomes
+
+
 def test_every_lab_is_tested_here():
     assert len(catalog.all_labs()) >= MIN_LABS
     assert set(catalog.all_labs()) == set(FIRST_FAILURE)
+
+
+@pytest.mark.parametrize("number", sorted(WRONG_FIXES), ids=lab_id)
+def test_wrong_fixes_name_steps_that_exist(number):
+    names = [step.name for step in catalog.get(number).steps]
+    for wrong in WRONG_FIXES[number]:
+        assert wrong.step in names, wrong.what
 
 
 @pytest.mark.parametrize("number", sorted(FIRST_FAILURE), ids=lab_id)
@@ -77,17 +140,17 @@ def test_lab_has_readme_hints_solution_and_named_steps(number):
     lab = catalog.get(number)
     assert (lab.folder / "README.md").is_file()
     assert (lab.folder / "solution").is_dir()
-    assert sorted(lab.hints()) == [1, 2, 3], "hints.md needs ## Hint 1, 2 and 3"
-    assert all(lab.hints().values()), "every hint has text"
+    sections = hints.of(lab)
+    assert not hints.missing(lab, sections), "every step has its section in hints.md"
+    assert set(sections) == {step.hint for step in lab.steps}, "no section helps no step"
     names = [step.name for step in lab.steps]
     assert len(names) == len(set(names)), "step names are unique"
-    assert {step.hint for step in lab.steps} <= {1, 2, 3}
     assert FIRST_FAILURE[number] in names
 
 
 @pytest.mark.parametrize("number", sorted(FIRST_FAILURE), ids=lab_id)
 def test_start_state_fails_at_its_step_and_reference_solution_passes(
-    number, lab_session, run_report
+    number, lab_session, run_report, labs_home
 ):
     lab, session = catalog.get(number), lab_session
     figures: dict[str, float] = {}
@@ -108,6 +171,10 @@ def test_start_state_fails_at_its_step_and_reference_solution_passes(
         assert all(r.status is Status.NOT_RUN for r in report.results[position + 1 :])
         assert failure.detail, "a failing step says what is wrong"
 
+        mark = time.monotonic()
+        try_wrong_fixes(lab, session, after_solution=False)
+        figures["wrong_fixes_seconds"] = time.monotonic() - mark
+
         print(f"lab {number}: reference solution", flush=True)
         mark = time.monotonic()
         lab.solve(session)
@@ -118,6 +185,17 @@ def test_start_state_fails_at_its_step_and_reference_solution_passes(
         figures["passing_check_seconds"] = time.monotonic() - mark
         assert report.passed, render(report)
         assert all(r.detail for r in report.results), "every passing step says what it saw"
+
+        mark = time.monotonic()
+        try_wrong_fixes(lab, session, after_solution=True)
+        figures["wrong_fixes_seconds"] += time.monotonic() - mark
+
+        mark = time.monotonic()
+        outcomes = run_documented_commands(lab, session, labs_home)
+        figures["docs_seconds"] = time.monotonic() - mark
+        figures["docs_commands_run"] = len(outcomes)
+        broken = [o for o in outcomes if not o.ok]
+        assert not broken, "\n\n".join(o.describe() for o in broken)
     finally:
         mark = time.monotonic()
         cleanup(lab, session)

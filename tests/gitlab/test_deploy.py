@@ -12,7 +12,9 @@ worker nodes would fit the committed requests, but each node holds its own copy 
 image, which the disk of a shared CI machine did not have room for.
 
 - A good tag rolls out: the job passes, the Deployment runs $APP_IMAGE, and every pod reports
-  the tag as its version through the ingress.
+  the tag as its version through the ingress. Being the first release, it starts at the
+  autoscaler's floor: the HPA never had to raise it from Kubernetes' default of one pod (which
+  once left the next test's 100 req/s on a single pod for its first 15 s).
 - A bad tag, whose image never becomes Ready (FAULT_READY=false baked in: the fault e2e's stalled
   release sets through env), fails the job after it undid the rollout; the Deployment is back
   on the previous image, and under steady traffic through the ingress from before the job
@@ -36,20 +38,20 @@ from pathlib import Path
 import pytest
 import yaml
 
-from e2e.report import RunReport
-from kindlab.airgap.dockerimages import build_dockerfile_image, image_id
-from kindlab.cluster import appops, health, waits
-from kindlab.cluster.addons import Endpoints
-from kindlab.cluster.bringup import BringUp
+from kindlab.bringup import health
+from kindlab.bringup.addons import Endpoints
+from kindlab.bringup.steps import BringUp
+from kindlab.build.dockerimages import build_dockerfile_image, image_id
+from kindlab.clients.ingress import IngressClient
 from kindlab.cluster.lifecycle import Cluster
 from kindlab.cluster.names import APP_CONTAINER, APP_NAME, APP_NAMESPACE
-from kindlab.ingress import IngressClient
+from kindlab.core import wait
+from kindlab.core.paths import REPO_ROOT
+from kindlab.drills import appops, autoscaling
+from kindlab.load.traffic import VERSION_HEADER, traffic
 from kindlab.pipeline import production, runner
 from kindlab.pipeline.production import Release
-from kindlab.traffic import VERSION_HEADER, traffic
-from kindlab.versions import REPO_ROOT
-
-pytestmark = pytest.mark.e2e
+from kindlab.testing.report import RunReport
 
 REPORT = REPO_ROOT / "reports" / "deploy-report.json"
 # Appended to the production overlay's patches in the throwaway repository (see the docstring).
@@ -227,7 +229,7 @@ def wait_settled(cluster: Cluster) -> None:
     def settled() -> tuple[bool, str]:
         return appops.settled(cluster.kube, appops.replicas(cluster.kube))()
 
-    waits.wait_for(settled, "the app to settle", SETTLE_SECONDS)
+    wait.wait_for(settled, "the app to settle", SETTLE_SECONDS)
 
 
 def without_rollback(pipeline: str) -> str:
@@ -247,8 +249,11 @@ def without_rollback(pipeline: str) -> str:
 def test_good_tag_rolls_out_and_pods_report_the_tag(good_release, cluster, ingress):
     assert good_release.result.passed, good_release.result.log(production.JOB)[-3000:]
     assert deployment_release(cluster) == (good_release.image, GOOD_TAG)
+    hpa = autoscaling.read(cluster.kube)
+    assert appops.replicas(cluster.kube) == hpa.spec.min_replicas
+    assert hpa.status.last_scale_time is None, "the HPA had to scale the first release up"
     wait_settled(cluster)
-    waits.wait_for(health.every_pod_serves(cluster.kube, ingress), "every pod to serve", 120)
+    wait.wait_for(health.every_pod_serves(cluster.kube, ingress), "every pod to serve", 120)
     replies = [ingress.get("/version") for _ in range(VERSION_SAMPLE)]
     assert {(r.status_code, r.headers.get(VERSION_HEADER)) for r in replies} == {(200, GOOD_TAG)}
 

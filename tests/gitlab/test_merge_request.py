@@ -1,39 +1,34 @@
 """The merge-request pipeline, run for real: what a GitLab user sees on the merge request.
 
 Every job passes; the build job pushed $CI_REGISTRY_IMAGE:$CI_COMMIT_SHA to the registry; the
-e2e job pulled and tested that very image (same digest); its JUnit artifact holds the selected
-tests, none failed; its reports/ came out as artifacts. Each check is a function returning what
+e2e job pulled and tested that very image (same digest); its JUnit artifact holds every test of
+the e2e suite as pytest collects it in this checkout, none failed or skipped; its reports/
+(charts, screenshots) came out as artifacts. Each check is a function returning what
 is wrong, so the negative controls below can show it rejecting a failed job.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
-import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
 
+from kindlab.core.output import say
+from kindlab.core.paths import REPO_ROOT
 from kindlab.pipeline import registry
 from kindlab.pipeline.runner import PipelineRun
-from kindlab.versions import REPO_ROOT
+
+from .e2e_suite import collected_e2e_tests, junit_outcomes
 
 MERGE_REQUEST_JOBS = ["lint", "unit", "build", "e2e"]
 JUNIT = Path("reports/junit-e2e.xml")
-# What E2E_SELECT must cover in any short run: a cluster check, a smoke check, a rolling update.
-REQUIRED_TESTS = {
-    "test_node_ready_at_pinned_version",
-    "test_health_through_ingress",
-    "test_rolling_update_and_undo_drop_no_request",
-}
 PUSH_REPOSITORY = re.compile(r"^The push refers to repository \[(?P<repository>[^\]]+)\]", re.M)
 PUSH_DIGEST = re.compile(r"^(?P<tag>\S+): digest: (?P<digest>sha256:[0-9a-f]{64}) size:", re.M)
 PULL_DIGEST = re.compile(r"^Digest: (?P<digest>sha256:[0-9a-f]{64})$", re.M)
-SELECTED = re.compile(
-    r"collected (?P<collected>\d+) items?(?: / \d+ deselected / (?P<selected>\d+) selected)?"
-)
 
 
 def commit_sha() -> str:
@@ -43,10 +38,11 @@ def commit_sha() -> str:
 
 
 def job_problems(run: PipelineRun, expected: list[str]) -> list[str]:
-    """The expected jobs ran, in order, and passed; a failed one shows its log's last lines."""
+    """The expected jobs ran and passed; a failed one shows its log's last lines. (In which
+    order they started is the `needs` graph's business: build and e2e do not wait for unit.)"""
     problems = []
     ran = [job.name for job in run.jobs]
-    if ran != expected:
+    if sorted(ran) != sorted(expected):
         problems.append(f"jobs that ran: {ran}, expected {expected}")
     for job in run.jobs:
         if not job.passed:
@@ -62,23 +58,17 @@ def pushed_image(build_log: str) -> tuple[str, str]:
     return f"{repository['repository']}:{digest['tag']}", digest["digest"]
 
 
-def junit_problems(junit: Path, e2e_log: str, required: set[str]) -> list[str]:
-    """JUnit holds every test pytest selected in the job, the required ones among them, and no
-    failure, error or skip (a skip in CI is a check that did not run)."""
+def junit_problems(junit: Path, expected: set[str]) -> list[str]:
+    """The JUnit report holds exactly the `expected` tests (node IDs), each passed: no failure,
+    error or skip (a skip in CI is a check that did not run), none missing, none unknown."""
     if not junit.is_file():
         return [f"no JUnit report at {junit}"]
-    cases = list(ET.parse(junit).getroot().iter("testcase"))
-    # Each case's outcome elements (failure, error, skipped); none means it passed.
-    outcomes = {case.get("name", ""): [child.tag for child in case] for case in cases}
-    problems = [f"{name}: {', '.join(tags)}" for name, tags in outcomes.items() if tags]
-    names = {name.split("[")[0] for name in outcomes}
-    problems += [f"{name} did not run" for name in sorted(required - names)]
-    counts = list(SELECTED.finditer(e2e_log))
-    if not counts:
-        return [*problems, "the e2e job's log does not say how many tests pytest selected"]
-    selected = int(counts[-1]["selected"] or counts[-1]["collected"])
-    if len(cases) != selected:
-        problems.append(f"pytest selected {selected} tests, the JUnit report holds {len(cases)}")
+    outcomes = junit_outcomes(junit)
+    problems = [f"{name}: {', '.join(tags)}" for name, tags in sorted(outcomes.items()) if tags]
+    problems += [f"{name} did not run" for name in sorted(expected - outcomes.keys())]
+    problems += [
+        f"{name} ran, but is not in the suite" for name in sorted(outcomes.keys() - expected)
+    ]
     return problems
 
 
@@ -92,9 +82,20 @@ def test_every_merge_request_job_passed(merge_request_pipeline):
 
 
 def test_job_times_are_reported(merge_request_pipeline):
+    """Each job's seconds and start go to reports/pipeline.json; e2e, the long pole, started
+    once build had pushed and did not wait for unit (its `needs`).
+
+    GitLab starts e2e as soon as build has pushed. gitlab-ci-local 4.75 starts jobs in waves
+    (everything startable, then it waits until all of those have finished), so here e2e also
+    waits for lint, which ran beside build, and starts beside unit.
+    """
     report = json.loads((REPO_ROOT / "reports" / "pipeline.json").read_text())
-    assert [job["name"] for job in report["jobs"]] == MERGE_REQUEST_JOBS
-    assert all(job["seconds"] > 0 for job in report["jobs"]), report
+    jobs = {job["name"]: job for job in report["jobs"]}
+    assert sorted(jobs) == sorted(MERGE_REQUEST_JOBS)
+    assert all(job["seconds"] > 0 and job["started"] is not None for job in jobs.values()), report
+    build, unit, e2e = jobs["build"], jobs["unit"], jobs["e2e"]
+    assert build["started"] + build["seconds"] <= e2e["started"], report
+    assert e2e["started"] < unit["started"] + unit["seconds"], report
 
 
 def test_build_pushed_the_commit_sha_image(merge_request_pipeline, pushed):
@@ -113,17 +114,24 @@ def test_e2e_tested_the_pushed_image(merge_request_pipeline, pushed):
     assert f"testing the prebuilt image {reference}" in log
 
 
-def test_junit_artifact_has_the_selected_tests_and_no_failure(merge_request_pipeline):
-    artifacts = merge_request_pipeline.artifacts("e2e")
-    log = merge_request_pipeline.log("e2e")
-    assert junit_problems(artifacts / JUNIT, log, REQUIRED_TESTS) == []
+def test_junit_artifact_holds_every_e2e_test_passed(merge_request_pipeline, e2e_select):
+    """The job ran the suite of this checkout, every test of it (`pytest --collect-only` of e2e/
+    with tox -e e2e's arguments), and each passed."""
+    expected = collected_e2e_tests(e2e_select)
+    junit = merge_request_pipeline.artifacts("e2e") / JUNIT
+    assert junit_problems(junit, expected) == []
+    say(f"the pipeline's e2e job passed all {len(expected)} tests of the e2e suite")
 
 
 def test_reports_come_out_as_artifacts(merge_request_pipeline):
+    """What a reviewer opens on the merge request: the measured figures, their charts, the
+    browser checks' screenshots."""
     reports = merge_request_pipeline.artifacts("e2e") / "reports"
     measured = json.loads((reports / "e2e-report.json").read_text())
     assert measured, "reports/e2e-report.json is empty"
     assert (reports / "e2e-report.html").stat().st_size > 0
+    screenshots = sorted(p.name for p in reports.glob("browser-*.png"))
+    assert screenshots, f"no browser screenshot among the artifacts: {sorted(os.listdir(reports))}"
 
 
 # --- negative controls: the checks above reject a failed job and a failed test --------------
@@ -146,19 +154,39 @@ def test_a_failed_job_fails_the_checks(run_gitlab_pipeline):
     assert [(j["name"], j["status"]) for j in report["jobs"]] == [("unit", "failed")]
 
 
-def test_junit_check_rejects_a_failed_and_a_missing_test(tmp_path):
+def test_junit_check_rejects_a_failed_a_missing_and_an_unknown_test(tmp_path):
     junit = tmp_path / "junit.xml"
     junit.write_text(
-        '<testsuites><testsuite name="pytest" tests="2" failures="1">'
+        '<testsuites><testsuite name="pytest" tests="3" failures="1">'
         '<testcase classname="e2e.test_smoke" name="test_health_through_ingress"/>'
         '<testcase classname="e2e.test_cluster" name="test_node_ready_at_pinned_version">'
-        '<failure message="boom"/></testcase></testsuite></testsuites>'
+        '<failure message="boom"/></testcase>'
+        '<testcase classname="e2e.test_edge" name="test_lab_edge_serves_every_path_for_learners'
+        '[/health]"><skipped message="no"/></testcase>'
+        '<testcase classname="e2e.test_old" name="test_gone"/></testsuite></testsuites>'
     )
-    log = "collected 60 items / 57 deselected / 3 selected\n"
-    problems = junit_problems(junit, log, REQUIRED_TESTS)
-    assert "test_node_ready_at_pinned_version: failure" in problems
-    assert "test_rolling_update_and_undo_drop_no_request did not run" in problems
-    assert "pytest selected 3 tests, the JUnit report holds 2" in problems
-    assert junit_problems(tmp_path / "absent.xml", log, REQUIRED_TESTS) == [
+    expected = {
+        "e2e/test_smoke.py::test_health_through_ingress",
+        "e2e/test_cluster.py::test_node_ready_at_pinned_version",
+        "e2e/test_edge.py::test_lab_edge_serves_every_path_for_learners[/health]",
+        "e2e/test_browser.py::test_prometheus_ui_runs_a_query",
+    }
+    assert junit_problems(junit, expected) == [
+        "e2e/test_cluster.py::test_node_ready_at_pinned_version: failure",
+        "e2e/test_edge.py::test_lab_edge_serves_every_path_for_learners[/health]: skipped",
+        "e2e/test_browser.py::test_prometheus_ui_runs_a_query did not run",
+        "e2e/test_old.py::test_gone ran, but is not in the suite",
+    ]
+    assert junit_problems(tmp_path / "absent.xml", expected) == [
         f"no JUnit report at {tmp_path / 'absent.xml'}"
     ]
+
+
+def test_the_suite_is_collected_from_the_checkout_with_tox_e2e_arguments():
+    """The expected set is pytest's, with tox.ini's markers: a browser check and a smoke check
+    are in it, a lint test is not, and a selection narrows it as the job's E2E_SELECT would."""
+    suite = collected_e2e_tests()
+    assert "e2e/test_browser.py::test_prometheus_ui_runs_a_query" in suite
+    assert "e2e/test_smoke.py::test_health_through_ingress" in suite
+    assert all(name.startswith("e2e/") for name in suite)
+    assert collected_e2e_tests("test_smoke") < suite

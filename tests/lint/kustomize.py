@@ -8,8 +8,8 @@ from typing import Any
 
 import yaml
 
-from kindlab.cluster.addon_registry import ADDONS
-from kindlab.versions import REPO_ROOT
+from kindlab.bringup.addon_registry import ADDONS
+from kindlab.core.paths import REPO_ROOT
 
 from .tools import kubectl, run
 

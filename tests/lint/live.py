@@ -20,8 +20,8 @@ from typing import Any
 import requests
 import yaml
 
-from kindlab.versions import REPO_ROOT
-from kindlab.wait import wait_for
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.wait import wait_for
 
 from .rules import PROMETHEUS_DIR
 from .tools import prometheus as prometheus_binary
@@ -104,17 +104,26 @@ class Edge:
 
 
 @contextlib.contextmanager
-def traefik(workdir: Path, backend: str) -> Iterator[Edge]:
-    """The pinned Traefik routing every path to `backend` (a URL), as the app's Ingress does."""
+def traefik(
+    workdir: Path,
+    backend: str,
+    middlewares: tuple[str, ...] = (),
+    dynamic: dict[str, str] | None = None,
+) -> Iterator[Edge]:
+    """The pinned Traefik routing every path to `backend` (a URL), as the app's Ingress does,
+    through `middlewares` defined in the `dynamic` files (name -> text) of its file provider."""
     web, internal = free_port(), free_port()
+    router = {"rule": "PathPrefix(`/`)", "service": "kindlab-app", "middlewares": list(middlewares)}
     routes = {
         "http": {
-            "routers": {"kindlab-app": {"rule": "PathPrefix(`/`)", "service": "kindlab-app"}},
+            "routers": {"kindlab-app": router},
             "services": {"kindlab-app": {"loadBalancer": {"servers": [{"url": backend}]}}},
         }
     }
     (workdir / "traefik-dynamic").mkdir()
     (workdir / "traefik-dynamic" / "routes.yaml").write_text(yaml.safe_dump(routes))
+    for name, text in (dynamic or {}).items():
+        (workdir / "traefik-dynamic" / name).write_text(text)
     args = [
         traefik_binary(),
         f"--entryPoints.web.address={LOOPBACK}:{web}",
@@ -140,6 +149,13 @@ def prometheus(workdir: Path, target: str, edge_target: str | None = None) -> It
     if edge_target is not None:
         edge_job = {"job_name": "traefik", "static_configs": [{"targets": [edge_target]}]}
         config["scrape_configs"].append(edge_job)
+    with prometheus_with(workdir, config) as url:
+        yield url
+
+
+@contextlib.contextmanager
+def prometheus_with(workdir: Path, config: dict, flags: tuple[str, ...] = ()) -> Iterator[str]:
+    """The pinned Prometheus with `config` and extra `flags`, on loopback; yields its URL."""
     (workdir / "prometheus.yml").write_text(yaml.safe_dump(config))
     port = free_port()
     args = [
@@ -147,6 +163,7 @@ def prometheus(workdir: Path, target: str, edge_target: str | None = None) -> It
         f"--config.file={workdir / 'prometheus.yml'}",
         f"--storage.tsdb.path={workdir / 'tsdb'}",
         f"--web.listen-address={LOOPBACK}:{port}",
+        *flags,
     ]
     with process(args, workdir / "prometheus.log"):
         url = f"http://{LOOPBACK}:{port}"

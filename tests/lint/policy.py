@@ -10,11 +10,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+from kubernetes.utils import parse_quantity
+
 APP = "kindlab-app"
 VERSION_LABEL = "app.kubernetes.io/version"
 # Time a pod keeps serving after deletion, on top of the preStop sleep (env set on the app).
 SHUTDOWN_ENV = ("SHUTDOWN_DRAIN_SECONDS", "GRACEFUL_TIMEOUT")
 WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
+# Go programs whose collector must be told the container's memory limit: the edge every request
+# crosses, OOM-killed without it (Prometheus 3 sets its own from the cgroup, --auto-gomemlimit).
+GO_WITHOUT_AUTO_MEMLIMIT = {"traefik"}
 
 Obj = dict[str, Any]
 
@@ -40,6 +45,8 @@ def pod_violations(workload: Obj) -> list[str]:
         where = f"{name} container {container['name']}"
         found += [f"{where}: {v}" for v in restricted_container(pod, container)]
         found += [f"{where}: {v}" for v in probes_and_resources(container)]
+        if container["name"] in GO_WITHOUT_AUTO_MEMLIMIT:
+            found += [f"{where}: {v}" for v in go_memory_limit(container)]
     return found
 
 
@@ -92,6 +99,31 @@ def probes_and_resources(container: Obj) -> list[str]:
     if "memory" not in resources.get("limits", {}):
         found.append("no memory limit")
     return found
+
+
+def go_memory_limit(container: Obj) -> list[str]:
+    """GOMEMLIMIT below the memory limit: the collector works harder near it instead of the
+    kernel killing the container (Traefik was OOM-killed behind stalled pods without it)."""
+    env = {e["name"]: e.get("value") for e in container.get("env", [])}
+    limit = container.get("resources", {}).get("limits", {}).get("memory")
+    if "GOMEMLIMIT" not in env:
+        return ["no GOMEMLIMIT: Go's collector does not know the memory limit"]
+    soft, hard = size_in_bytes(env["GOMEMLIMIT"]), size_in_bytes(limit)
+    if soft is None or hard is None or soft >= hard:
+        return [f"GOMEMLIMIT {env['GOMEMLIMIT']} is not below the memory limit {limit}"]
+    return []
+
+
+def size_in_bytes(quantity: str | None) -> int | None:
+    """`512Mi` (Kubernetes) or `400MiB` (Go) in bytes; None when it is neither."""
+    if not quantity:
+        return None
+    try:
+        return int(
+            parse_quantity(quantity.removesuffix("B") if quantity.endswith("iB") else quantity)
+        )
+    except ValueError:
+        return None
 
 
 def app_violations(objects: list[Obj]) -> list[str]:

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from kindlab.versions import REPO_ROOT
+from kindlab.core.paths import REPO_ROOT
 
 DASHBOARD = REPO_ROOT / "monitoring/grafana/dashboards/kindlab.json"
 # What Grafana would put in place of each variable ("All" pods; a 30 s window fits scrapes at 1 s).

@@ -7,7 +7,7 @@ from typing import Any
 
 import yaml
 
-from kindlab.versions import REPO_ROOT
+from kindlab.core.paths import REPO_ROOT
 
 PROMETHEUS_DIR = REPO_ROOT / "monitoring/prometheus"
 RULE_FILES = sorted((PROMETHEUS_DIR / "rules").glob("*.yml"))

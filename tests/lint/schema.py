@@ -6,7 +6,7 @@ from typing import Any
 
 import kubernetes_validate
 
-from kindlab.versions import pin
+from kindlab.core.versions import pin
 
 # The cluster's own version, from versions.env: the schema follows the pin.
 KUBERNETES = pin("KUBERNETES_VERSION").removeprefix("v")

@@ -1,7 +1,7 @@
 """amtool (of the pinned Alertmanager) accepts the lab's Alertmanager config, and its route
 reaches the webhook receiver for the alerts our rules raise."""
 
-from kindlab.versions import REPO_ROOT
+from kindlab.core.paths import REPO_ROOT
 
 from .tools import amtool, run
 

@@ -12,7 +12,8 @@ import shutil
 import pytest
 import yaml
 
-from kindlab.versions import REPO_ROOT, pins
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.versions import pins
 
 from .tools import require, run
 

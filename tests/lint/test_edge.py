@@ -6,7 +6,7 @@ through the ingress; k8s/README.md says so); e2e/test_edge.py shows Traefik agre
 
 import pytest
 
-from kindlab.edge import app_routes, routes_path
+from kindlab.testing.public_routes import app_routes, routes_path
 
 from .kustomize import by_kind, copy_inputs, edit_yaml, render
 
@@ -14,27 +14,36 @@ PRODUCTION = "k8s/overlays/production"
 LAB = "k8s/overlays/kind"
 
 
-def the_ingress(objects):
-    (ingress,) = by_kind(objects, "Ingress")
-    return ingress, ingress["spec"]["rules"][0]["host"]
+def the_host(objects) -> str:
+    """The one host the app's Ingresses serve (production splits its paths over two)."""
+    (host,) = {i["spec"]["rules"][0]["host"] for i in by_kind(objects, "Ingress")}
+    return host
+
+
+def routed(objects, host: str, path: str) -> bool:
+    return any(routes_path(i, host, path) for i in by_kind(objects, "Ingress"))
 
 
 def misrouted(objects):
     """Internal paths the edge would serve, and public paths it would not."""
-    ingress, host = the_ingress(objects)
+    host = the_host(objects)
     return {
-        "exposed": [
-            r.path for r in app_routes() if not r.public and routes_path(ingress, host, r.path)
-        ],
+        "exposed": [r.path for r in app_routes() if not r.public and routed(objects, host, r.path)],
         "unreachable": [
-            r.path for r in app_routes() if r.public and not routes_path(ingress, host, r.path)
+            r.path for r in app_routes() if r.public and not routed(objects, host, r.path)
         ],
     }
 
 
 def test_the_app_has_internal_and_public_routes():
     routes = {r.path: r.public for r in app_routes()}
-    assert {p for p, public in routes.items() if public} == {"/", "/version", "/data", "/work"}
+    assert {p for p, public in routes.items() if public} == {
+        "/",
+        "/version",
+        "/data",
+        "/work",
+        "/openapi.json",
+    }
     assert {"/metrics", "/health", "/ready", "/fault"} <= {
         p for p, public in routes.items() if not public
     }
@@ -51,8 +60,8 @@ def test_lab_edge_serves_everything_for_learners(rendered):
 
 
 def test_other_hosts_are_not_routed(rendered):
-    ingress, _ = the_ingress(rendered[PRODUCTION])
-    assert not routes_path(ingress, "elsewhere.example", "/version")
+    assert not routed(rendered[PRODUCTION], "elsewhere.example", "/version")
+    assert not routed(rendered[PRODUCTION], "elsewhere.example", "/work")
 
 
 @pytest.mark.parametrize(
@@ -89,9 +98,13 @@ def test_check_rejects_broken_production_edges(tmp_path):
         "/static/x",
     ]
 
-    def forget_work(ops):
+    def forget_root(ops):
         (op,) = ops
-        op["value"] = [p for p in op["value"] if p["path"] not in {"/", "/work"}]
+        op["value"] = [p for p in op["value"] if p["path"] != "/"]
 
-    edit_yaml(patch, forget_work)
+    def forget_work(kustomization):
+        kustomization["resources"].remove("ingress-work.yaml")
+
+    edit_yaml(patch, forget_root)
+    edit_yaml(root / PRODUCTION / "kustomization.yaml", forget_work)
     assert misrouted(render(PRODUCTION, root)) == {"exposed": [], "unreachable": ["/", "/work"]}

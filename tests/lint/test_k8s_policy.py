@@ -35,9 +35,10 @@ def test_production_overlay_scales_from_a_registry_image(rendered):
     kind, production = rendered["k8s/overlays/kind"], rendered["k8s/overlays/production"]
     deployment = one(production, "Deployment", APP)
     assert deployment["spec"]["template"]["spec"]["containers"][0]["image"].startswith("registry.")
-    assert deployment["spec"]["replicas"] > one(kind, "Deployment", APP)["spec"]["replicas"]
+    # More pods than the lab: the autoscaler's floor (the Deployment leaves the count to it).
     hpa = one(production, "HorizontalPodAutoscaler", APP)
-    assert hpa["spec"]["minReplicas"] == deployment["spec"]["replicas"]
+    assert hpa["spec"]["minReplicas"] > one(kind, "Deployment", APP)["spec"]["replicas"]
+    assert "replicas" not in deployment["spec"]
 
 
 def pod(objects):
@@ -128,3 +129,20 @@ def test_policy_covers_addon_pods_too(rendered):
     traefik = one(broken, "Deployment", "traefik")["spec"]["template"]["spec"]["containers"][0]
     traefik.pop("readinessProbe")
     assert violations(broken) == ["Deployment/traefik container traefik: no readinessProbe"]
+
+
+@pytest.mark.parametrize(
+    "soft_limit, expected",
+    [
+        (None, "no GOMEMLIMIT"),
+        ("512MiB", "GOMEMLIMIT 512MiB is not below the memory limit 512Mi"),
+        ("lots", "GOMEMLIMIT lots is not below"),
+    ],
+    ids=["unset", "at the limit", "unreadable"],
+)
+def test_policy_holds_the_edge_to_a_go_memory_limit(rendered, soft_limit, expected):
+    broken = copy.deepcopy(rendered["k8s/addons/traefik"])
+    traefik = one(broken, "Deployment", "traefik")["spec"]["template"]["spec"]["containers"][0]
+    traefik["env"] = [] if soft_limit is None else [{"name": "GOMEMLIMIT", "value": soft_limit}]
+    found = violations(broken)
+    assert len(found) == 1 and expected in found[0], found

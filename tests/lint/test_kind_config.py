@@ -5,8 +5,8 @@ import copy
 import pytest
 import yaml
 
-from kindlab.cluster.addon_registry import ADDONS
-from kindlab.versions import REPO_ROOT
+from kindlab.bringup.addon_registry import ADDONS
+from kindlab.core.paths import REPO_ROOT
 
 from .kustomize import by_kind
 

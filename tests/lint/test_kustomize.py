@@ -2,8 +2,8 @@
 
 import pytest
 
-from kindlab.receiverimage import RECEIVER_IMAGE
-from kindlab.versions import pins
+from kindlab.build.receiverimage import RECEIVER_IMAGE
+from kindlab.core.versions import pins
 
 from .kustomize import ADDON_PATHS, APPLIED, RenderError, copy_inputs, edit_yaml, render
 

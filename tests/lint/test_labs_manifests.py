@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from kindlab.versions import REPO_ROOT
+from kindlab.core.paths import REPO_ROOT
 
 from .kustomize import render
 from .schema import schema_errors

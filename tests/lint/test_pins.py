@@ -2,7 +2,8 @@
 
 import pytest
 
-from kindlab.versions import REPO_ROOT, pins
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.versions import pins
 
 # Files this tier owns that could be tempted to hard-code an image or a version.
 CHECKED = [

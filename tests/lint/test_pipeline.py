@@ -2,14 +2,14 @@
 
 GitLab is out of reach (and CI must never depend on it), so `.gitlab-ci.yml` is validated
 against the GitLab CI schema that check-jsonschema vendors, then read the way GitLab reads it:
-`extends` merged, `rules` evaluated for merge-request, default-branch, tag and plain-branch
-pipelines. The build and deploy scripts are executed with fake docker and kubectl (the
-release the deploy job writes is rendered by the real kustomize in kubectl), so "pushes the
-commit-SHA image", "passes the CA secret only when given", "ships the production overlay with
-this commit's image and tag" and "rolls back a failed rollout" are observed behaviour, not
-string matches (tests/gitlab/ runs the same jobs for real). README.md, tox.ini and .ci/run
-are held to one another: the documented tox environments are the real ones and `tox -m ci` is
-the suite.
+`extends` merged and `rules` evaluated for merge-request, default-branch and tag pipelines by
+gitlab-ci-local (kindlab.pipeline.plan, the reading `kindlab plan` and lab 10 use too). The
+build and deploy scripts are executed with fake docker and kubectl (the release the deploy job
+writes is rendered by the real kustomize in kubectl), so "pushes the commit-SHA image", "passes
+the CA secret only when given", "ships the production overlay with this commit's image and tag"
+and "rolls back a failed rollout" are observed behaviour, not string matches (tests/gitlab/ runs
+the same jobs for real). README.md, tox.ini and .ci/run are held to one another: the documented
+tox environments are the real ones and `tox -m ci` is the suite.
 
 Every check is also run on a deliberately broken copy of its input and must reject it.
 """
@@ -19,11 +19,13 @@ from __future__ import annotations
 import configparser
 import copy
 import fnmatch
+import functools
 import json
 import os
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,11 +34,20 @@ from typing import Any
 import pytest
 import yaml
 
-from kindlab.pipeline.plan import VARIABLE_REF, expand
-from kindlab.versions import REPO_ROOT, pins
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.versions import pins
+from kindlab.pipeline.plan import (
+    PIPELINES,
+    VARIABLE_REF,
+    PipelineRejected,
+    expand,
+    expanded_config,
+    listed_jobs,
+)
 
 from .kustomize import RenderError, by_kind, copy_inputs, render
 from .tools import require, run
+from .toxini import tox_config, tox_envs, tox_labels, tox_setting
 
 PIPELINE = REPO_ROOT / ".gitlab-ci.yml"
 TOX_INI = REPO_ROOT / "tox.ini"
@@ -87,66 +98,90 @@ PREDEFINED = {
     "CI_DEFAULT_BRANCH": "main",
     "CI_JOB_NAME": "job",
 }
-CONTEXTS = {
-    "merge request": {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "7"},
-    "default branch": {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "main"},
-    "tag": {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_TAG": RELEASE_TAG},
-    "other branch": {"CI_PIPELINE_SOURCE": "push", "CI_COMMIT_BRANCH": "feature"},
-}
-# Stage -> how its jobs start, per pipeline. Plain branches get no pipeline: their MR has one.
+
+
+# Stage -> how its jobs start, per kind of pipeline (kindlab.pipeline.plan.PIPELINES).
 EXPECTED_PLAN = {
-    "merge request": {
+    "merge-request": {
         "lint": {"on_success"},
         "test": {"on_success"},
         "build": {"on_success"},
         "e2e": {"on_success"},
     },
-    "default branch": {"lint": {"on_success"}, "test": {"on_success"}, "build": {"on_success"}},
+    "default-branch": {"lint": {"on_success"}, "test": {"on_success"}, "build": {"on_success"}},
     "tag": {
         "lint": {"on_success"},
         "test": {"on_success"},
         "build": {"on_success"},
         "deploy": {"manual"},
     },
-    "other branch": {},
 }
+WORKFLOW = [
+    '$CI_PIPELINE_SOURCE == "merge_request_event"',
+    "$CI_COMMIT_TAG",
+    "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH",
+]
 
 
-# --- reading the pipeline the way GitLab does ------------------------------------------------
+# --- reading the pipeline the way GitLab does: asked of gitlab-ci-local (kindlab.pipeline.plan) --
 
 
 def load_pipeline(path: Path = PIPELINE) -> dict[str, Any]:
     return yaml.safe_load(path.read_text())
 
 
-def deep_merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
-    """GitLab's `extends`: hashes merge key by key, anything else is replaced by the child."""
-    merged = copy.deepcopy(base)
-    for key, value in override.items():
-        if isinstance(value, dict) and isinstance(merged.get(key), dict):
-            merged[key] = deep_merge(merged[key], value)
-        else:
-            merged[key] = copy.deepcopy(value)
-    return merged
+def _scratch_file(text: str) -> Path:
+    """gitlab-ci-local keeps state beside the file it reads: each content gets a folder."""
+    path = Path(tempfile.mkdtemp(prefix="gitlab-ci-")) / ".gitlab-ci.yml"
+    path.write_text(text)
+    return path
+
+
+@functools.cache
+def _expanded(text: str) -> dict[str, Any]:
+    return expanded_config(_scratch_file(text), PIPELINES["merge-request"])
+
+
+@functools.cache
+def _starts(text: str) -> dict[str, dict[str, str]]:
+    path = _scratch_file(text)
+    return {
+        kind: {
+            name: job["when"]
+            for name, job in listed_jobs(path, variables, validate=False).items()
+            if job["when"] != "never"
+        }
+        for kind, variables in PIPELINES.items()
+    }
+
+
+@dataclass(frozen=True)
+class GitLabView:
+    """What GitLab makes of a file: each job with `extends` and `default:` merged, and how each
+    job starts (on_success, manual, ...) per kind of pipeline; jobs not created are left out.
+    Each is asked of gitlab-ci-local once per distinct content, and only when a check needs it.
+    """
+
+    text: str
+
+    @property
+    def config(self) -> dict[str, Any]:
+        return _expanded(self.text)
+
+    @property
+    def starts(self) -> dict[str, dict[str, str]]:
+        return _starts(self.text)
+
+
+def gitlab_view(ci: dict[str, Any]) -> GitLabView:
+    return GitLabView(yaml.safe_dump(ci, sort_keys=False))
 
 
 def jobs(ci: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Every job GitLab would create, with `extends` and `default:` applied."""
-
-    def resolve(name: str, seen: tuple[str, ...] = ()) -> dict[str, Any]:
-        if name in seen:
-            raise ValueError(f"extends cycle: {' -> '.join((*seen, name))}")
-        job = ci[name]
-        parents = job.get("extends", [])
-        merged: dict[str, Any] = {}
-        for parent in [parents] if isinstance(parents, str) else parents:
-            merged = deep_merge(merged, resolve(parent, (*seen, name)))
-        return deep_merge(merged, {k: v for k, v in job.items() if k != "extends"})
-
-    defaults = ci.get("default", {})
     return {
-        name: {**defaults, **resolve(name)}
-        for name, body in ci.items()
+        name: body
+        for name, body in gitlab_view(ci).config.items()
         if name not in KEYWORDS and not name.startswith(".") and isinstance(body, dict)
     }
 
@@ -166,96 +201,6 @@ def flatten(script: Any) -> list[str]:
     if isinstance(script, str):
         return [script]
     return [line for item in script or [] for line in flatten(item)]
-
-
-# --- rules: a small evaluator for the `if:` expressions GitLab supports -----------------------
-
-TOKEN = re.compile(r"\s*(\$\w+|\"[^\"]*\"|'[^']*'|==|!=|&&|\|\||\(|\)|null)")
-
-
-def tokenize(expression: str) -> list[str]:
-    tokens, position = [], 0
-    while position < len(expression.rstrip()):
-        match = TOKEN.match(expression, position)
-        if not match:
-            raise ValueError(f"cannot evaluate rule {expression!r} at {expression[position:]!r}")
-        tokens.append(match[1])
-        position = match.end()
-    return tokens
-
-
-def evaluate(expression: str, context: dict[str, str]) -> bool:
-    """`&&` binds tighter than `||`; an unset variable is null; a bare variable is truthy if set."""
-    tokens = tokenize(expression)
-
-    def atom(i: int) -> tuple[Any, int]:
-        token = tokens[i]
-        if token == "(":
-            value, i = either(i + 1)
-            if tokens[i] != ")":
-                raise ValueError(f"unbalanced parentheses in {expression!r}")
-            return value, i + 1
-        if token.startswith("$"):
-            return context.get(token[1:]) or None, i + 1
-        if token == "null":
-            return None, i + 1
-        if token[0] in "\"'":
-            return token[1:-1], i + 1
-        raise ValueError(f"unexpected {token!r} in {expression!r}")
-
-    def comparison(i: int) -> tuple[Any, int]:
-        left, i = atom(i)
-        if i < len(tokens) and tokens[i] in {"==", "!="}:
-            operator, (right, i) = tokens[i], atom(i + 1)
-            return (left == right) == (operator == "=="), i
-        return left, i
-
-    def both(i: int) -> tuple[Any, int]:
-        value, i = comparison(i)
-        while i < len(tokens) and tokens[i] == "&&":
-            right, i = comparison(i + 1)
-            value = bool(value) and bool(right)
-        return value, i
-
-    def either(i: int) -> tuple[Any, int]:
-        value, i = both(i)
-        while i < len(tokens) and tokens[i] == "||":
-            right, i = both(i + 1)
-            value = bool(value) or bool(right)
-        return value, i
-
-    value, end = either(0)
-    if end != len(tokens):
-        raise ValueError(f"trailing tokens in {expression!r}")
-    return bool(value)
-
-
-def rules_when(rules: list[dict[str, Any]], context: dict[str, str], default: str) -> str | None:
-    """The first matching rule decides; no match, or `when: never`, means not created."""
-    for rule in rules:
-        unsupported = set(rule) - {"if", "when", "allow_failure", "variables"}
-        if unsupported:
-            raise ValueError(f"rules with {sorted(unsupported)} cannot be checked offline")
-        if "if" not in rule or evaluate(rule["if"], context):
-            when = rule.get("when", default)
-            return None if when == "never" else when
-    return None
-
-
-def plan(ci: dict[str, Any], context: dict[str, str]) -> dict[str, str]:
-    """Job -> how it starts (on_success, manual, ...) in a pipeline with these variables."""
-    workflow = ci.get("workflow", {}).get("rules")
-    if workflow is not None and rules_when(workflow, context, "always") is None:
-        return {}
-    planned = {}
-    for name, job in jobs(ci).items():
-        if "only" in job or "except" in job:
-            raise ValueError(f"{name}: only/except cannot be checked; use rules")
-        default = job.get("when", "on_success")
-        when = rules_when(job["rules"], context, default) if "rules" in job else default
-        if when is not None:
-            planned[name] = when
-    return planned
 
 
 # --- the checks: each returns what is wrong, so a broken copy can be shown to fail -----------
@@ -295,15 +240,24 @@ def stage_problems(ci: dict[str, Any]) -> list[str]:
 
 def rule_problems(ci: dict[str, Any]) -> list[str]:
     """Which stages run, and how, in each kind of pipeline (e2e: MRs only; deploy: tags, manual)."""
-    problems = []
-    for label, context in CONTEXTS.items():
-        everything = {**PREDEFINED, **context}
+    problems, view = [], gitlab_view(ci)
+    for kind, expected in EXPECTED_PLAN.items():
         stages: dict[str, set[str]] = {}
-        for name, when in plan(ci, everything).items():
+        for name, when in view.starts[kind].items():
             stages.setdefault(jobs(ci)[name].get("stage", "test"), set()).add(when)
-        if stages != EXPECTED_PLAN[label]:
-            problems.append(f"{label} pipeline runs {stages}, expected {EXPECTED_PLAN[label]}")
+        if stages != expected:
+            problems.append(f"{kind} pipeline runs {stages}, expected {expected}")
     return problems
+
+
+def workflow_problems(ci: dict[str, Any]) -> list[str]:
+    """Pipelines exist for merge requests, tags and the default branch only: a plain branch's
+    merge request has its own. (gitlab-ci-local lists jobs whatever the workflow says, so the
+    workflow rules are compared, not evaluated.)"""
+    found = [rule.get("if") for rule in (ci.get("workflow") or {}).get("rules", [])]
+    if found != WORKFLOW:
+        return [f"workflow rules are {found}, expected {WORKFLOW}: other branches get pipelines"]
+    return []
 
 
 def pin_problems(ci: dict[str, Any]) -> list[str]:
@@ -322,7 +276,12 @@ def pin_problems(ci: dict[str, Any]) -> list[str]:
                 problems.append(f"{scope}: {name}={value}, but versions.env pins {pinned[name]}")
             elif name not in pinned and re.search(r"_(IMAGE|VERSION)$", name) and "$" not in value:
                 problems.append(f"{scope}: {name}={value} pins a version versions.env lacks")
-    allowed = set(pinned)
+    # An alias of a pin (E2E_IMAGE: $PYTHON_IMAGE) is as pinned as the pin.
+    aliases = {
+        name: {m[1] or m[2] for m in VARIABLE_REF.finditer(str(value))}
+        for name, value in blocks["variables"].items()
+    }
+    allowed = set(pinned) | {name for name, refs in aliases.items() if refs and refs <= set(pinned)}
     for name, job in jobs(ci).items():
         images = [job.get("image")] + [
             s["name"] if isinstance(s, dict) else s for s in job.get("services", [])
@@ -333,35 +292,6 @@ def pin_problems(ci: dict[str, Any]) -> list[str]:
             if not used & allowed:
                 problems.append(f"job {name}: image {image} is not read from a pinned variable")
     return problems
-
-
-def tox_config(text: str | None = None) -> configparser.ConfigParser:
-    parser = configparser.ConfigParser(interpolation=None)
-    parser.read_string(TOX_INI.read_text() if text is None else text)
-    return parser
-
-
-def tox_envs(tox: configparser.ConfigParser) -> set[str]:
-    return {s.split(":", 1)[1] for s in tox.sections() if s.startswith("testenv:")}
-
-
-def tox_labels(tox: configparser.ConfigParser) -> dict[str, list[str]]:
-    labels = {}
-    for line in tox.get("tox", "labels", fallback="").splitlines():
-        name, _, envs = line.partition("=")
-        if name.strip():
-            labels[name.strip()] = [e.strip() for e in envs.split(",") if e.strip()]
-    return labels
-
-
-def tox_setting(tox: configparser.ConfigParser, env: str, key: str) -> list[str]:
-    """An env's setting, else [testenv]'s (tox 4: the env's own value replaces the base one)."""
-    section = f"testenv:{env}"
-    raw = tox.get(section, key, fallback=None)
-    if raw is None:
-        raw = tox.get("testenv", key, fallback="")
-    raw = raw.replace(f"{{[testenv]{key}}}", tox.get("testenv", key, fallback=""))
-    return [line.strip() for line in raw.splitlines() if line.strip()]
 
 
 TOX_CALL = re.compile(r"\btox\s+(?:run\s+)?-e\s+([\w,-]+)")
@@ -788,13 +718,31 @@ def readme_problems(readme: str, tox: configparser.ConfigParser) -> list[str]:
     return problems
 
 
-def ci_label_problems(tox: configparser.ConfigParser) -> list[str]:
-    """`tox -m ci` is the whole suite: every env that runs pytest is in it, and nothing unknown."""
+PIPELINE_TIER = "gitlab"
+
+
+def pipeline_tox_envs(ci: dict[str, Any]) -> set[str]:
+    """The tox envs the jobs of a merge-request pipeline run."""
+    planned = gitlab_view(ci).starts["merge-request"]
+    return {
+        env
+        for name, job in jobs(ci).items()
+        if name in planned
+        for m in TOX_CALL.finditer("\n".join(flatten(job.get("script"))))
+        for env in m[1].split(",")
+        if env
+    }
+
+
+def ci_label_problems(tox: configparser.ConfigParser, ci: dict[str, Any]) -> list[str]:
+    """`tox -m ci` is the whole suite: every env that runs pytest is in it, or runs in a job of
+    the merge-request pipeline, which the gitlab tier (then in it) runs; nothing unknown."""
     envs, suite = tox_envs(tox), tox_labels(tox).get("ci")
     if suite is None:
         return ["tox.ini has no `ci` label"]
     problems = [f"label ci names {e}, which tox.ini lacks" for e in set(suite) - envs]
-    for env in sorted(envs - set(suite)):
+    in_pipeline = pipeline_tox_envs(ci) if PIPELINE_TIER in suite else set()
+    for env in sorted(envs - set(suite) - in_pipeline):
         if any(re.search(r"\bpytest\b", c) for c in tox_setting(tox, env, "commands")):
             problems.append(f"tox -e {env} runs tests but is not in the ci label")
     return problems
@@ -846,14 +794,34 @@ def test_schema_check_rejects_a_broken_copy(tmp_path, breakage, message):
     assert code != 0 and message in output, output
 
 
-STATIC_CHECKS: dict[str, Callable[[dict[str, Any]], list[str]]] = {
+Check = Callable[[dict[str, Any]], list[str]]
+
+
+def rejection_reported(check: Check) -> Check:
+    """A file gitlab-ci-local refuses is a problem of the check, as GitLab would refuse it."""
+
+    @functools.wraps(check)
+    def checked(ci: dict[str, Any]) -> list[str]:
+        try:
+            return check(ci)
+        except PipelineRejected as exc:
+            return [f"GitLab rejects the file: {exc}"]
+
+    return checked
+
+
+STATIC_CHECKS: dict[str, Check] = {
     "stages": stage_problems,
     "rules": rule_problems,
+    "workflow": workflow_problems,
     "pins": pin_problems,
     "tox": lambda ci: tox_problems(ci, tox_config()),
     "e2e": lambda ci: e2e_problems(ci, tox_config()),
     "caches": cache_problems,
 }
+
+
+STATIC_CHECKS = {name: rejection_reported(check) for name, check in STATIC_CHECKS.items()}
 
 
 @pytest.mark.parametrize("check", STATIC_CHECKS)
@@ -870,12 +838,12 @@ BREAKAGES = {
     "job in an undeclared stage": (
         "stages",
         lambda ci: ci["unit"].update(stage="tests"),
-        "undeclared stage tests",
+        "stage:tests not found for unit",
     ),
     "e2e also on the default branch": (
         "rules",
         lambda ci: ci["e2e"]["rules"].append({"if": "$CI_COMMIT_BRANCH == $CI_DEFAULT_BRANCH"}),
-        "default branch pipeline runs",
+        "default-branch pipeline runs",
     ),
     "e2e without rules runs everywhere": (
         "rules",
@@ -890,12 +858,12 @@ BREAKAGES = {
     "deploy on every branch": (
         "rules",
         lambda ci: ci["deploy"].update(rules=[{"when": "manual"}]),
-        "merge request pipeline runs",
+        "merge-request pipeline runs",
     ),
     "no workflow: branch pipelines duplicate MR ones": (
-        "rules",
+        "workflow",
         lambda ci: ci.pop("workflow"),
-        "other branch pipeline runs",
+        "other branches get pipelines",
     ),
     "pin drifted from versions.env": (
         "pins",
@@ -1078,8 +1046,14 @@ def test_deploy_check_rejects_a_job_that_downloads_a_tool(tmp_path):
     assert any("applies [], not one kustomization" in p for p in problems), problems
 
 
+def documentation() -> str:
+    """README.md and the docs/ pages it links for the internals (the tiers in detail)."""
+    pages = [README, *sorted((REPO_ROOT / "docs").glob("*.md"))]
+    return "\n".join(page.read_text() for page in pages)
+
+
 def test_readme_documents_exactly_the_tox_envs():
-    assert readme_problems(README.read_text(), tox_config()) == []
+    assert readme_problems(documentation(), tox_config()) == []
 
 
 def test_readme_check_rejects_broken_copies():
@@ -1094,19 +1068,32 @@ def test_readme_check_rejects_broken_copies():
 
 
 def test_ci_label_is_the_whole_test_suite():
-    assert ci_label_problems(tox_config()) == []
+    """The e2e suite is in it through the gitlab tier: the merge-request pipeline's e2e job."""
+    assert ci_label_problems(tox_config(), load_pipeline()) == []
+    assert "e2e" in pipeline_tox_envs(load_pipeline())
 
 
 def test_ci_label_check_rejects_a_broken_copy():
-    text = TOX_INI.read_text()
-    dropped = re.sub(r"(ci\s*=.*?), e2e", r"\1", text)
+    text, ci = TOX_INI.read_text(), load_pipeline()
+    dropped = re.sub(r"(ci\s*=.*?), labs", r"\1", text)
     assert dropped != text
-    assert "tox -e e2e runs tests but is not in the ci label" in ci_label_problems(
-        tox_config(dropped)
+    assert "tox -e labs runs tests but is not in the ci label" in ci_label_problems(
+        tox_config(dropped), ci
     )
+    # Without the gitlab tier, nothing in CI runs the pipeline, and so nothing runs e2e.
+    no_pipeline = re.sub(r"(ci\s*=.*?), gitlab", r"\1", text)
+    assert no_pipeline != text
+    problems = ci_label_problems(tox_config(no_pipeline), ci)
+    assert "tox -e e2e runs tests but is not in the ci label" in problems
+    # Nor when the pipeline's e2e job stops running the e2e tier.
+    ci["e2e"]["script"] = [
+        line.replace("tox -e e2e", "true") for line in flatten(ci["e2e"]["script"])
+    ]
+    problems = ci_label_problems(tox_config(text), ci)
+    assert "tox -e e2e runs tests but is not in the ci label" in problems
     unknown = re.sub(r"(ci\s*=.*)", r"\1, integration", text, count=1)
     assert "label ci names integration, which tox.ini lacks" in ci_label_problems(
-        tox_config(unknown)
+        tox_config(unknown), ci
     )
 
 

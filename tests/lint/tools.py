@@ -13,13 +13,14 @@ from pathlib import Path
 
 import pytest
 
-from kindlab.airgap.binaries import (
+from kindlab.build.airgap.binaries import (
     alertmanager_binary,
+    kube_score_binary,
     kubectl_binary,
     prometheus_binaries,
     traefik_binary,
 )
-from kindlab.versions import REPO_ROOT
+from kindlab.core.paths import REPO_ROOT
 
 # Tool -> how to get it on Debian, the machine kind of this project and of CI.
 INSTALL_HINTS = {
@@ -68,6 +69,13 @@ def traefik() -> str:
     if os.environ.get("KINDLAB_TRAEFIK"):
         return _chosen("KINDLAB_TRAEFIK")
     return str(traefik_binary())
+
+
+def kube_score() -> str:
+    """KINDLAB_KUBE_SCORE if set, else the pinned kube-score, built from its Go module."""
+    if os.environ.get("KINDLAB_KUBE_SCORE"):
+        return _chosen("KINDLAB_KUBE_SCORE")
+    return str(kube_score_binary())
 
 
 def _chosen(variable: str) -> str:

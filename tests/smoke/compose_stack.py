@@ -20,9 +20,10 @@ from typing import Any
 
 import requests
 
-from kindlab.compose import Compose
-from kindlab.progress import CommandError, run
-from kindlab.versions import REPO_ROOT, VERSIONS_FILE
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.process import CommandError, run
+from kindlab.core.versions import VERSIONS_FILE
+from kindlab.host.compose import Compose
 
 COMPOSE_FILES = (
     REPO_ROOT / "docker-compose.yml",

@@ -9,13 +9,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from e2e.gates import require_docker
-from kindlab.airgap.base_images import python_base_image
-from kindlab.airgap.cluster_images import prometheus_image as cluster_prometheus_image
-from kindlab.appimage import build_app_image
-from kindlab.httpready import answers_ready
-from kindlab.progress import say
-from kindlab.wait import WaitTimeout, wait_for
+from kindlab.build.airgap.base_images import python_base_image
+from kindlab.build.airgap.cluster_images import prometheus_image as cluster_prometheus_image
+from kindlab.build.appimage import build_app_image
+from kindlab.core.output import say
+from kindlab.core.wait import WaitTimeout, wait_for
+from kindlab.testing.gates import require_docker
+from kindlab.testing.httpready import answers_ready
 
 SMOKE_TAG = "kindlab/app:smoke"
 SMOKE_VERSION = "0.0.0-smoke"

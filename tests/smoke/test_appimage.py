@@ -1,4 +1,4 @@
-"""How kindlab.appimage picks a docker client able to run BuildKit (fake clients, no daemon)."""
+"""How kindlab.build.appimage picks a docker client that runs BuildKit (fake clients, no daemon)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,7 @@ import stat
 
 import pytest
 
-from kindlab import appimage
-
-pytestmark = pytest.mark.smoke
+from kindlab.build import appimage
 
 
 def fake_docker(directory, version: str, buildx: bool):

@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 import requests
 
-from e2e.gates import require_docker
-from kindlab.airgap.dockerimages import image_labels
-from kindlab.compose import Compose, find_compose, user_docker_config
-from kindlab.progress import CommandError, say, step
-from kindlab.versions import pin
-from kindlab.wait import wait_for
+from kindlab.build.dockerimages import image_labels
+from kindlab.core.output import say, step
+from kindlab.core.process import CommandError
+from kindlab.core.versions import pin
+from kindlab.core.wait import wait_for
+from kindlab.host.compose import Compose, find_compose, user_docker_config
+from kindlab.testing.gates import require_docker
 from tests.lint.promql import rule_queries
 from tests.lint.rules import rules
 
@@ -36,7 +37,6 @@ from .compose_stack import (
     write_override,
 )
 
-pytestmark = pytest.mark.smoke
 APP_TARGET = "kindlab-app/app:5000"
 CONTROL_TARGET = "kindlab-app/app:5001"
 SCRAPE_TIMEOUT_SECONDS = 60

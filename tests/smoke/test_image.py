@@ -6,14 +6,12 @@ import subprocess
 import threading
 import time
 
-import pytest
 import requests
 
-from kindlab.progress import say
+from kindlab.core.output import say
 
 from .conftest import docker
 
-pytestmark = pytest.mark.smoke
 STOP_GRACE_SECONDS = 10
 
 

@@ -13,14 +13,13 @@ from collections.abc import Iterator
 import pytest
 import requests
 
-from kindlab.httpready import answers_ready
-from kindlab.prom import Prometheus
-from kindlab.versions import image_tag, pin
-from kindlab.wait import WaitTimeout, wait_for
+from kindlab.clients.prom import Prometheus
+from kindlab.core.versions import image_tag, pin
+from kindlab.core.wait import WaitTimeout, wait_for
+from kindlab.testing.httpready import answers_ready
 
 from .conftest import docker
 
-pytestmark = pytest.mark.smoke
 READY_TIMEOUT_SECONDS = 60
 
 

@@ -72,9 +72,8 @@ def handler_for(store: Notifications) -> type[BaseHTTPRequestHandler]:
             if self.path != "/alerts":
                 self._reply(HTTPStatus.NOT_FOUND, {"error": f"no route {self.path}"})
                 return
-            length = int(self.headers.get("Content-Length") or 0)
-            if length > MAX_BODY_BYTES:
-                self._reply(HTTPStatus.REQUEST_ENTITY_TOO_LARGE, {"error": "body too large"})
+            length = self._content_length()
+            if length is None:
                 return
             try:
                 payload = json.loads(self.rfile.read(length) or b"null")
@@ -88,6 +87,27 @@ def handler_for(store: Notifications) -> type[BaseHTTPRequestHandler]:
             entry = store.add(payload)
             print(json.dumps({"event": "notification", **entry}), flush=True)
             self._reply(HTTPStatus.OK, {"seq": entry["seq"]})
+
+        def _content_length(self) -> int | None:
+            """The body's length, or None once a refusal was sent: a negative length once made
+            rfile.read() take everything up to the end of the stream, of any size."""
+            values = set(self.headers.get_all("Content-Length") or ["0"])
+            raw = values.pop().strip() if len(values) == 1 else "several values"
+            if not raw.isascii() or not raw.isdigit():
+                self.close_connection = True
+                self._reply(
+                    HTTPStatus.BAD_REQUEST,
+                    {"error": f"Content-Length must be one non-negative integer, got {raw!r}"},
+                )
+                return None
+            if int(raw) > MAX_BODY_BYTES:
+                self.close_connection = True
+                self._reply(
+                    HTTPStatus.REQUEST_ENTITY_TOO_LARGE,
+                    {"error": f"body too large: {raw} bytes, at most {MAX_BODY_BYTES}"},
+                )
+                return None
+            return int(raw)
 
         def _reply(self, status: HTTPStatus, body: dict[str, Any]) -> None:
             data = json.dumps(body).encode()

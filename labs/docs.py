@@ -1,0 +1,78 @@
+"""The shell commands the labs print: every fenced ```sh block and every inline `command` of a
+lab's README.md, hints.md and solution/README.md (and of labs/README.md).
+
+A learner copies these; a removed module, a tox env that does not exist or a wrong labctl verb
+must fail the tests, not the learner. The blocks are read, checked and run as the README's and
+docs/' are (kindlab.testing.docblocks): a ```sh norun block is shown but never run by the
+cluster self-test (a watch, a pager, a load loop); every other ```sh block is runnable, command
+by command, with the lab's environment (`labctl env`).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from kindlab.cli.main import VERBS
+from kindlab.core.paths import REPO_ROOT
+from kindlab.testing import docblocks
+from labs.cli import COMMANDS
+from labs.session import LABS_DIR
+
+INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
+COMMAND_WORDS = ("kubectl", "labctl", "kind", "docker", "tox", "python", "curl", "eval")
+
+
+@dataclass(frozen=True)
+class Command:
+    source: Path
+    line: int
+    text: str
+    runnable: bool
+    # False for a `command` inside a sentence: checked statically, never run.
+    fenced: bool = True
+
+    @property
+    def where(self) -> str:
+        return f"{self.source.relative_to(LABS_DIR.parent)}:{self.line}"
+
+
+def vocabulary() -> docblocks.Vocabulary:
+    """What any documented command may name (README, docs/, the labs): tox envs and labels,
+    kindlab and labctl verbs, this repository's files."""
+    envs, labels = docblocks.tox_names(REPO_ROOT / "tox.ini")
+    labctl = frozenset(COMMANDS) | {"env", "list"}
+    return docblocks.Vocabulary(envs, labels, frozenset(VERBS), labctl, REPO_ROOT)
+
+
+def lab_documents(folder: Path) -> list[Path]:
+    """A lab's README, hints and solution README, in the order a learner reads them."""
+    names = ("README.md", "hints.md", "solution/README.md")
+    return [folder / name for name in names if (folder / name).is_file()]
+
+
+def all_documents() -> list[Path]:
+    folders = sorted(p for p in LABS_DIR.iterdir() if re.match(r"\d{2}-", p.name))
+    return [LABS_DIR / "README.md", *(doc for f in folders for doc in lab_documents(f))]
+
+
+def commands(document: Path) -> list[Command]:
+    """Every command of a document: those of ```sh blocks, line by line, then the inline ones
+    outside fenced blocks."""
+    blocks = docblocks.fenced_blocks(document)
+    found = [
+        Command(document, line, text, block.runnable)
+        for block in blocks
+        if block.language in docblocks.SHELLS
+        for line, text in block.lines()
+    ]
+    text = document.read_text()
+    for match in INLINE.finditer(text):
+        line = text.count("\n", 0, match.start()) + 1
+        if any(block.line - 1 <= line <= block.last_line for block in blocks):
+            continue
+        code = match[1].strip()
+        if code.split(" ", 1)[0] in COMMAND_WORDS and " " in code:
+            found.append(Command(document, line, code, runnable=False, fenced=False))
+    return found

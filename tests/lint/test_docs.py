@@ -1,0 +1,142 @@
+"""The docs say what the code does: their commands name real envs, verbs and paths; their host
+ports, add-ons and pins are the ones the config holds; every line fits 120 columns.
+
+Shell blocks are marked as kindlab.testing.docblocks says (```sh runnable, ```sh norun static
+only); the runnable ones are executed on a cluster by e2e/test_docs.py.
+"""
+
+import re
+
+import pytest
+
+from kindlab.bringup.addon_registry import ADDONS
+from kindlab.cluster.endpoints import CLUSTER_CONFIG, mapped_host_ports
+from kindlab.core.paths import REPO_ROOT
+from kindlab.core.versions import pin
+from kindlab.packages import names
+from kindlab.testing import docblocks
+from labs import docs
+
+DOCS = docblocks.documented_pages(REPO_ROOT)
+# Where the 120-column rule holds (k8s/, monitoring/ and labs/ keep wide tables).
+NARROW = [REPO_ROOT / "README.md", *sorted((REPO_ROOT / "docs").glob("*.md"))]
+MAX_COLUMNS = 120
+COMPOSE_APP_PORT = 5000  # docker compose publishes the app here, not the cluster
+TOX_INI = REPO_ROOT / "tox.ini"
+
+
+def _name(path):
+    return str(path.relative_to(REPO_ROOT))
+
+
+@pytest.mark.parametrize("doc", DOCS, ids=_name)
+def test_every_documented_command_names_what_exists(doc):
+    blocks = docblocks.shell_blocks(doc)
+    found = [p for block in blocks for p in docblocks.problems(block, docs.vocabulary())]
+    assert found == []
+
+
+def test_a_renamed_env_verb_or_path_fails_the_check(tmp_path):
+    doc = tmp_path / "broken.md"
+    doc.write_text(
+        "```sh\ntox -e nosuch\nkindlab upp --name x\n```\n\n"
+        "```sh norun\nkubectl apply -k k8s/overlays/nowhere && labctl chek 3\ntox -m cii\n```\n"
+        "```text\ntox -e ignored-in-text\n```\n"
+    )
+    blocks = docblocks.shell_blocks(doc)
+    assert [b.runnable for b in blocks] == [True, False]
+    found = [p for block in blocks for p in docblocks.problems(block, docs.vocabulary())]
+    assert len(found) == 5, found
+    assert f"{doc}:2: `tox -e nosuch`: no such environment in tox.ini" in found
+    assert any("`kindlab upp`: no such verb" in p for p in found)
+    assert any("k8s/overlays/nowhere: no such file" in p for p in found)
+    assert any("`labctl chek`" in p for p in found)
+    assert any("`tox -m cii`: no such label" in p for p in found)
+
+
+@pytest.mark.parametrize("doc", NARROW, ids=_name)
+def test_no_line_is_wider_than_120_columns(doc):
+    wide = [
+        f"{_name(doc)}:{number}: {len(line)} columns"
+        for number, line in enumerate(doc.read_text().splitlines(), start=1)
+        if len(line) > MAX_COLUMNS
+    ]
+    assert wide == []
+
+
+@pytest.mark.parametrize("doc", [*DOCS, REPO_ROOT / "labs" / "README.md"], ids=_name)
+def test_relative_links_point_at_files_that_exist(doc):
+    links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text())
+    local = [link for link in links if "://" not in link and not link.startswith("mailto:")]
+    missing = [link for link in local if not (doc.parent / link).exists()]
+    # Committed pictures may be a TODO (README), reports/ is what a run writes; the rest resolve.
+    generated = ("docs/images/", "../reports/", "reports/")
+    assert [m for m in missing if not m.startswith(generated)] == []
+
+
+HOST_PORTS = {port for _, port in mapped_host_ports(CLUSTER_CONFIG)}
+
+
+@pytest.mark.parametrize("doc", [*DOCS, REPO_ROOT / "labs" / "README.md"], ids=_name)
+def test_documented_loopback_ports_are_the_mapped_ones(doc):
+    """Each 127.0.0.1:PORT in a doc is a port the kind config maps (or compose's app port),
+    and a doc that names the cluster's ports as a list names all of them."""
+    text = doc.read_text()
+    named = {int(p) for p in re.findall(r"127\.0\.0\.1:(\d{4,5})\b", text)}
+    offsets = {0, 10000, 20000}
+    allowed = {port + offset for port in HOST_PORTS for offset in offsets} | {COMPOSE_APP_PORT}
+    assert named - allowed == set()
+    listed = {int(p) for p in re.findall(r"\b(\d{4})\b", text)} & HOST_PORTS
+    # docker compose publishes Prometheus and Grafana on 9090 and 3000 too: not a cluster list.
+    if len(listed) >= 2 and doc.name != "compose.md":
+        assert listed == HOST_PORTS, f"{_name(doc)} lists host ports {sorted(listed)}"
+
+
+def test_the_negative_control_of_the_port_list_check():
+    stale = "ports 8080 (Traefik), 9090 (Prometheus), 3000 (Grafana)"
+    listed = {int(p) for p in re.findall(r"\b(\d{4})\b", stale)} & HOST_PORTS
+    assert len(listed) >= 2 and listed != HOST_PORTS  # 9093 (Alertmanager) is missing
+
+
+def test_k8s_readme_lists_every_addon_in_bring_up_order():
+    text = (REPO_ROOT / "k8s" / "README.md").read_text()
+    listed = re.findall(r"^- `([\w-]+)/`", text, flags=re.M)
+    assert listed == [addon.name for addon in ADDONS]
+
+
+def _up_description():
+    description = re.search(r"\[testenv:up\]\ndescription = (.*)", TOX_INI.read_text())[1]
+    return description.split("the lab: ", 1)[1].split("; print")[0]
+
+
+def test_what_up_deploys_is_said_one_way_and_names_every_addon():
+    described = _up_description()
+    for addon in ADDONS:
+        keyword = addon.title.split()[0]
+        assert keyword.lower() in described.lower(), addon.title
+    for doc in ("README.md", "labs/README.md", "docs/tiers.md"):
+        flat = " ".join((REPO_ROOT / doc).read_text().split())
+        assert described in flat, doc
+
+
+def test_the_readme_pins_are_the_versions_file():
+    text = (REPO_ROOT / "README.md").read_text()
+    assert re.findall(r"pipx install tox==([\d.]+)", text) == [pin("TOX_VERSION")]
+    assert set(re.findall(r"go.dev/dl/go([\d.]+)\.linux", text)) == {pin("GO_VERSION")}
+
+
+def _prerequisites():
+    blocks = docblocks.shell_blocks(REPO_ROOT / "README.md")
+    return next(b for b in blocks if "prerequisites" in b.tags)
+
+
+def test_ci_installs_the_way_the_readme_says():
+    """.ci/run takes the README's packages and tox from pipx; no pip into the system Python."""
+    ci = (REPO_ROOT / ".ci" / "run").read_text()
+    block = _prerequisites().text
+    packages = re.search(r"apt-get install -y --no-install-recommends ([^\n]+)", block)[1]
+    declared = set(names(["host", "e2e", "buildkit"]))
+    assert set(packages.split()) - {"ca-certificates"} <= declared, declared
+    assert "pipx install" in ci and "kindlab.packages --missing buildkit" in ci
+    commands = [line for line in ci.splitlines() if not line.lstrip().startswith("#")]
+    assert not [line for line in commands if re.search(r"\bpip3? install", line)]
