@@ -12,7 +12,9 @@ from kindlab.pipeline import dindstore, standins
 
 
 def docker(*args: str) -> str:
-    return subprocess.run(["docker", *args], capture_output=True, text=True, check=True).stdout
+    done = subprocess.run(["docker", *args], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, f"docker {' '.join(args)}: {done.stderr.strip()}"
+    return done.stdout
 
 
 @pytest.fixture(scope="module")
@@ -60,6 +62,9 @@ def test_a_dind_service_with_certificates_keeps_its_client_key_private(dind_imag
 
 def test_seeding_removes_what_an_earlier_pipeline_left_but_keeps_images(seeder):
     """A killed pipeline's kind node must not greet the next e2e job (CI of 2026-12-07)."""
+    # The data root outlives runs: what an interrupted run of this test planted would make
+    # `network create` fail (CI of 2026-12-07 once more), so plant on a clean root.
+    dindstore.clear_all_but_images()
     image = docker("exec", seeder, "docker", "images", "-q").split()
     if not image:
         docker(

@@ -21,6 +21,9 @@ WORKLOAD_KINDS = {"Deployment", "StatefulSet", "DaemonSet"}
 # crosses, OOM-killed without it (Prometheus 3 sets its own from the cgroup, --auto-gomemlimit).
 GO_WITHOUT_AUTO_MEMLIMIT = {"traefik"}
 
+# Readiness misses in a row before the app's pod leaves the Service (see app_container).
+MIN_READINESS_MISSES = 2
+
 Obj = dict[str, Any]
 
 
@@ -187,6 +190,13 @@ def app_container(deployment: Obj) -> list[str]:
     }
     if paths != {"readinessProbe": "/ready", "livenessProbe": "/health"}:
         found.append(f"app probes hit {paths}, expected readiness /ready and liveness /health")
+    misses = container.get("readinessProbe", {}).get("failureThreshold", 3)
+    if misses < MIN_READINESS_MISSES:
+        found.append(
+            f"app readiness failureThreshold {misses}: one slow answer under load takes a pod "
+            f"out of the Service and moves its traffic onto the others (want >= "
+            f"{MIN_READINESS_MISSES})"
+        )
     if "cpu" not in container.get("resources", {}).get("limits", {}):
         found.append("app has no cpu limit")
     if pod.get("automountServiceAccountToken") is not False:

@@ -62,6 +62,10 @@ BREAKAGES = {
         lambda o: container(o)["readinessProbe"]["httpGet"].update(path="/health"),
         "expected readiness /ready",
     ),
+    "readiness on a hair trigger": (
+        lambda o: container(o)["readinessProbe"].update(failureThreshold=1),
+        "readiness failureThreshold 1",
+    ),
     "no limits": (lambda o: container(o)["resources"].pop("limits"), "no memory limit"),
     "no requests": (lambda o: container(o)["resources"].pop("requests"), "no cpu request"),
     "writable root": (
