@@ -23,7 +23,15 @@ from kindlab import packages
 from kindlab.build.airgap import cluster_images
 from kindlab.pipeline import standins
 
-from .test_pipeline import CI_RUN, flatten, install_fakes, jobs, load_pipeline, run_job_script
+from .test_pipeline import (
+    CI_RUN,
+    flatten,
+    install_fakes,
+    jobs,
+    load_pipeline,
+    run_job_script,
+    variables_of,
+)
 
 E2E_JOB = "e2e"
 HOST_PURPOSES = ("host", "e2e")
@@ -54,16 +62,42 @@ def apt_installs(calls: list[list[str]]) -> set[str]:
     }
 
 
-def job_package_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
-    """The e2e job's image lacks no package the e2e purpose lists (what the host installs)."""
+def run_e2e_job(ci: dict[str, Any], workdir: Path) -> tuple[list[list[str]], list[str]]:
+    """The e2e job's calls of fake tools, offline; a Go toolchain sits in the project cache
+    (a fake `go`), as after an earlier job fetched it, so the job's fetch step downloads nothing."""
     install_fakes(workdir / "fake-bin", ("apt-get",))
     python = workdir / "fake-bin" / "python"
     python.write_text(FAKE_PYTHON.format(python=sys.executable))
     python.chmod(0o755)
     job = jobs(ci)[E2E_JOB]
+    go_version = variables_of(ci, job)["GO_VERSION"]
+    install_fakes(workdir / ".cache" / "go" / f"go{go_version}" / "bin", ("go",))
     code, calls, output = run_job_script(ci, job, workdir, {}, before_script=True)
     if code != 0:
-        return [f"job {E2E_JOB} failed before its tests (exit {code}):\n{output[-1500:]}"]
+        return calls, [f"job {E2E_JOB} failed before its tests (exit {code}):\n{output[-1500:]}"]
+    return calls, []
+
+
+def job_go_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
+    """Go is on the e2e job's PATH before the suite starts: its load generator is built with it."""
+    calls, problems = run_e2e_job(ci, workdir)
+    if problems:
+        return problems
+    tools = [tool for tool, *_ in calls]
+    before_suite = tools[: tools.index("tox")] if "tox" in tools else tools
+    if "go" not in before_suite:
+        return [
+            f"job {E2E_JOB} runs the suite without Go: its traffic builds vegeta from its Go "
+            "module (kindlab/load/vegeta.py) and the job image has none"
+        ]
+    return []
+
+
+def job_package_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
+    """The e2e job's image lacks no package the e2e purpose lists (what the host installs)."""
+    calls, problems = run_e2e_job(ci, workdir)
+    if problems:
+        return problems
     installed = apt_installs(calls)
     return [
         f"job {E2E_JOB}'s image lacks {name}, which versions/packages.txt lists for the e2e "
@@ -126,6 +160,20 @@ def test_package_check_fails_when_the_job_image_lacks_a_library_the_host_list_ha
     problems = job_package_problems(ci, tmp_path)
     assert any(p.startswith("job e2e's image lacks libatomic1") for p in problems), problems
     assert not any("chromium" in p for p in problems), problems
+
+
+def test_e2e_job_fetches_go_before_the_suite(tmp_path):
+    assert job_go_problems(load_pipeline(), tmp_path) == []
+
+
+def test_go_check_fails_for_the_job_without_its_go_step(tmp_path):
+    """The job as it was: a new runner's first e2e job failed every traffic test (GoMissing)."""
+    ci = load_pipeline()
+    lines = flatten(ci[E2E_JOB]["before_script"])
+    ci[E2E_JOB]["before_script"] = [line for line in lines if "go_root=" not in line]
+    assert len(ci[E2E_JOB]["before_script"]) == len(lines) - 1
+    problems = job_go_problems(ci, tmp_path)
+    assert any("runs the suite without Go" in p for p in problems), problems
 
 
 def test_package_check_fails_when_the_job_reads_another_purpose(tmp_path):
