@@ -43,6 +43,7 @@ from kindlab.core.trust import ca_bundle
 from kindlab.core.versions import pin
 from kindlab.host import loadslot
 from kindlab.host.docker_engine import ensure_docker
+from kindlab.load.vegeta import vegeta_binary
 from kindlab.pipeline import dindstore, plan, registry, standins
 from kindlab.pipeline.jobs import JobClock, JobResult, independent_groups
 from kindlab.pipeline.tool import MERGE_REQUEST, gitlab_ci_local
@@ -250,6 +251,9 @@ def pipeline_args(
     args = [*source, *base_args(variables_file, reg.variables()), *dind_args(airgap)]
     if not airgap:
         return args
+    # The unit and e2e jobs send traffic with vegeta, and the cache they see is read-only: on a
+    # machine that had never built it, both failed (`Read-only file system: ...vegeta...lock`).
+    vegeta_binary()
     return [*args, *airgap_args(), "--variable", f"E2E_IMAGE={standins.e2e_image().ref}"]
 
 

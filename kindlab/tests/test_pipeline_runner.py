@@ -29,9 +29,19 @@ def cached_kubectl(monkeypatch):
     return built
 
 
+@pytest.fixture(autouse=True)
+def vegeta_builds(monkeypatch):
+    """Calls to build vegeta into the host's cache (building it is not a unit test's job)."""
+    calls = []
+    monkeypatch.setattr(runner, "vegeta_binary", lambda: calls.append("vegeta"))
+    return calls
+
+
 @pytest.mark.parametrize("airgap", [False, True])
-def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap):
+def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap, vegeta_builds):
     args = runner.pipeline_args(tmp_path / "variables.yml", REGISTRY, airgap)
+    # Air-gapped, the jobs' cache is read-only: vegeta (their traffic) is in it beforehand.
+    assert vegeta_builds == (["vegeta"] if airgap else [])
     assert "--no-artifacts-to-source" in args  # artifacts never overwrite the host's reports/
     variables = option_values(args, "--variable")
     assert "CI_PIPELINE_SOURCE=merge_request_event" in variables
