@@ -30,7 +30,7 @@ import yaml
 
 from kindlab.bringup.addon_registry import airgap_images
 from kindlab.build.airgap.base_images import python_base_image
-from kindlab.build.airgap.binaries import built_kubectl
+from kindlab.build.airgap.binaries import built_kubectl, kube_score_binary
 from kindlab.build.airgap.cluster_images import control_plane_images
 from kindlab.build.airgap.debian import debian_image
 from kindlab.build.airgap.nodeimage import node_image
@@ -251,9 +251,11 @@ def pipeline_args(
     args = [*source, *base_args(variables_file, reg.variables()), *dind_args(airgap)]
     if not airgap:
         return args
-    # The unit and e2e jobs send traffic with vegeta, and the cache they see is read-only: on a
-    # machine that had never built it, both failed (`Read-only file system: ...vegeta...lock`).
+    # The cache the jobs see is read-only: what they would build from Go modules is built here
+    # first, vegeta (the unit and e2e jobs' traffic) and kube-score (the lint job). On a machine
+    # that had never built them those jobs failed (`Read-only file system: ...vegeta...lock`).
     vegeta_binary()
+    kube_score_binary()
     return [*args, *airgap_args(), "--variable", f"E2E_IMAGE={standins.e2e_image().ref}"]
 
 

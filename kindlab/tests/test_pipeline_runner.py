@@ -30,18 +30,19 @@ def cached_kubectl(monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def vegeta_builds(monkeypatch):
-    """Calls to build vegeta into the host's cache (building it is not a unit test's job)."""
+def go_builds(monkeypatch):
+    """Calls to build Go tools into the host's cache (building them is not a unit test's job)."""
     calls = []
     monkeypatch.setattr(runner, "vegeta_binary", lambda: calls.append("vegeta"))
+    monkeypatch.setattr(runner, "kube_score_binary", lambda: calls.append("kube-score"))
     return calls
 
 
 @pytest.mark.parametrize("airgap", [False, True])
-def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap, vegeta_builds):
+def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap, go_builds):
     args = runner.pipeline_args(tmp_path / "variables.yml", REGISTRY, airgap)
-    # Air-gapped, the jobs' cache is read-only: vegeta (their traffic) is in it beforehand.
-    assert vegeta_builds == (["vegeta"] if airgap else [])
+    # Air-gapped, the jobs' cache is read-only: what they build from Go is in it beforehand.
+    assert go_builds == (["vegeta", "kube-score"] if airgap else [])
     assert "--no-artifacts-to-source" in args  # artifacts never overwrite the host's reports/
     variables = option_values(args, "--variable")
     assert "CI_PIPELINE_SOURCE=merge_request_event" in variables

@@ -572,8 +572,8 @@ def publish_fake_releases(root: Path, tamper: str | None = None) -> None:
 
 
 def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
-    """Lint gets the pinned promtool, prometheus, amtool, traefik and kubectl without Go in its
-    image.
+    """Lint gets the pinned promtool, prometheus, amtool, traefik and kubectl without building
+    them, and Go (a fake, as if cached) before tox for kube-score, which it builds.
 
     Online: the release tarballs, checked against their published SHA-256 (a tampered one fails
     the job before tox runs), handed to the lint tier by the variables tests/lint/tools.py
@@ -592,12 +592,13 @@ def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
             publish_fake_releases(releases, tamper=tampered)
         kubectl = where / ".cache/kindlab/bin" / f"kubectl-{variables['KUBERNETES_VERSION']}"
         install_fakes(kubectl.parent, ("kubectl",))["kubectl"].rename(kubectl)
+        install_fakes(where / ".cache/go" / f"go{variables['GO_VERSION']}" / "bin", ("go",))
         extra = {
             "PROMETHEUS_RELEASES": releases.as_uri(),
             "TRAEFIK_RELEASES": (releases / "traefik").as_uri(),
             "KINDLAB_AIRGAP": "1" if case == "air-gapped" else "",
         }
-        code, _calls, output = run_job_script(ci, job, where, extra)
+        code, calls, output = run_job_script(ci, job, where, extra)
         tox = tool_environments(where, "tox")
         if case.startswith("tampered"):
             if code == 0 or tox:
@@ -606,6 +607,11 @@ def lint_problems(ci: dict[str, Any], workdir: Path) -> list[str]:
         if code != 0 or len(tox) != 1:
             problems.append(f"job {name} {case}: exit {code}, tox ran {len(tox)}x: {output}")
             continue
+        tools = [tool for tool, *_ in calls]
+        if "go" not in tools[: tools.index("tox")]:
+            problems.append(
+                f"job {name} {case}: runs tox -e lint without Go, which builds kube-score"
+            )
         for tool, (project, image, variable) in LINT_TOOLS.items():
             chosen = tox[0].get(variable)
             if case == "air-gapped":
@@ -967,8 +973,18 @@ def test_build_check_rejects_a_broken_copy(tmp_path, replacements, message):
     assert any(message in p for p in problems), problems
 
 
-def test_lint_job_gets_the_pinned_prometheus_tools_and_traefik_without_go(tmp_path):
+def test_lint_job_gets_the_pinned_prometheus_tools_traefik_and_go(tmp_path):
     assert lint_problems(load_pipeline(), tmp_path) == []
+
+
+def test_lint_check_fails_for_the_job_without_its_go_step(tmp_path):
+    """The job as it was: on a new runner every kube-score check failed (no Go, no cached build)."""
+    ci = load_pipeline()
+    lines = flatten(ci["lint"]["script"])
+    ci["lint"]["script"] = [line for line in lines if "go_root=" not in line]
+    assert len(ci["lint"]["script"]) == len(lines) - 1
+    problems = lint_problems(ci, tmp_path)
+    assert any("without Go, which builds kube-score" in p for p in problems), problems
 
 
 @pytest.mark.parametrize(
