@@ -10,7 +10,11 @@ by command, with the lab's environment (`labctl env`).
 
 from __future__ import annotations
 
+import functools
 import re
+import subprocess
+import sys
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,8 +24,8 @@ from kindlab.testing import docblocks
 from labs.cli import COMMANDS
 from labs.session import LABS_DIR
 
-INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
-COMMAND_WORDS = ("kubectl", "labctl", "kind", "docker", "tox", "python", "curl", "eval")
+# Verbs that hand options they do not know on (to docker compose, gitlab-ci-local, the command).
+PASSING_OPTIONS = {"compose", "pipeline", "watch"}
 
 
 @dataclass(frozen=True)
@@ -38,12 +42,31 @@ class Command:
         return f"{self.source.relative_to(LABS_DIR.parent)}:{self.line}"
 
 
+@functools.cache
 def vocabulary() -> docblocks.Vocabulary:
     """What any documented command may name (README, docs/, the labs): tox envs and labels,
-    kindlab and labctl verbs, this repository's files."""
+    kindlab verbs and their options, labctl verbs, this repository's files."""
     envs, labels = docblocks.tox_names(REPO_ROOT / "tox.ini")
     labctl = frozenset(COMMANDS) | {"env", "list"}
-    return docblocks.Vocabulary(envs, labels, frozenset(VERBS), labctl, REPO_ROOT)
+    return docblocks.Vocabulary(
+        envs, labels, frozenset(VERBS), labctl, REPO_ROOT,
+        kindlab_options=kindlab_options(),
+        tox_verbs=docblocks.tox_kindlab_verbs(REPO_ROOT / "tox.ini"),
+    )  # fmt: skip
+
+
+def kindlab_options() -> dict[str, frozenset[str]]:
+    """Each verb's options as its own `--help` lists them: the parsers are built inside each
+    verb's main(), so asking the command is the one way that cannot drift from it."""
+    checked = sorted(set(VERBS) - PASSING_OPTIONS)
+    with ThreadPoolExecutor(4) as pool:
+        shown = pool.map(_help, checked)
+    return {verb: docblocks.help_options(text) for verb, text in zip(checked, shown, strict=True)}
+
+
+def _help(verb: str) -> str:
+    command = [sys.executable, "-m", "kindlab", verb, "--help"]
+    return subprocess.run(command, capture_output=True, text=True, check=True).stdout
 
 
 def lab_documents(folder: Path) -> list[Path]:
@@ -67,12 +90,7 @@ def commands(document: Path) -> list[Command]:
         if block.language in docblocks.SHELLS
         for line, text in block.lines()
     ]
-    text = document.read_text()
-    for match in INLINE.finditer(text):
-        line = text.count("\n", 0, match.start()) + 1
-        if any(block.line - 1 <= line <= block.last_line for block in blocks):
-            continue
-        code = match[1].strip()
-        if code.split(" ", 1)[0] in COMMAND_WORDS and " " in code:
+    for line, code in docblocks.inline_code(document):
+        if docblocks.is_command(code):
             found.append(Command(document, line, code, runnable=False, fenced=False))
     return found

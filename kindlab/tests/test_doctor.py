@@ -1,12 +1,14 @@
 """kindlab doctor: each check's line on a good host and on the broken input it exists for."""
 
 import os
+import shutil
 import socket
 import subprocess
 import sys
 
 import pytest
 
+from kindlab.bringup import preflight
 from kindlab.build import appimage
 from kindlab.cli.main import main as kindlab
 from kindlab.host import doctor
@@ -170,6 +172,18 @@ def test_doctor_with_an_old_go_exits_non_zero_with_that_line(tmp_path):
     result = _doctor({"PATH": f"{tmp_path}{os.pathsep}{os.environ['PATH']}", "KINDLAB_AIRGAP": "1"})
     assert result.returncode == 1
     assert "older than the pin" in result.stderr
+
+
+def test_doctor_with_short_disk_exits_non_zero_with_that_line(tmp_path, monkeypatch, capsys):
+    """The real free space of the cache's filesystem, against a cold build's need raised above
+    it (no filesystem of ours is small enough to show it for real)."""
+    monkeypatch.setenv("KINDLAB_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("KINDLAB_AIRGAP", "1")
+    monkeypatch.setattr(preflight, "COLD_BUILD_BYTES", shutil.disk_usage(tmp_path).free * 2)
+    assert kindlab(["doctor"]) == 1
+    shown = capsys.readouterr()
+    assert "FAIL  disk" in shown.out and "a cold build needs" in shown.out
+    assert "kindlab doctor: the host is not ready:" in shown.err and "FAIL  disk" in shown.err
 
 
 def test_doctor_is_a_verb(capsys):

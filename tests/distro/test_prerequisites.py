@@ -3,8 +3,8 @@
 Each suite's root comes from debootstrap (no registry answers here; kindlab/debian:<suite> is
 cached by suite), and the README's block tagged `prerequisites` runs verbatim in it as root
 (sudo is installed first: a stock install has it, minbase does not). Then `tox --version` from
-the PATH `pipx ensurepath` gives the next shell, and `tox -e doctor -- --lab-only` in a copy of
-this checkout, talking to the host's engine through its socket.
+the PATH `pipx ensurepath` gives the next shell, and the README's block tagged `doctor`, verbatim,
+in a copy of this checkout, talking to the host's engine through its socket.
 
 Cost, measured on our 2-core host while other tiers ran (load average 15 to 27): cold 405 s
 (the bookworm root already built by the platform, trixie's debootstrap about 45 s), warm 330 to
@@ -35,17 +35,17 @@ from kindlab.testing.gates import require_docker
 SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
 RUN_SECONDS = 1200
 STOCK_SUDO = "apt-get update -qq && apt-get install -y -qq sudo > /dev/null\n"
-AFTER = """
+NEXT_SHELL = """
 export PATH="$HOME/.local/bin:$PATH"   # the next shell's PATH, after `pipx ensurepath`
 tox --version
-cd /kindlab && tox -q -e doctor -- --lab-only
+cd /kindlab
 """
 
 
-def readme_prerequisites() -> str:
+def readme_block(tag: str) -> str:
     blocks = docblocks.shell_blocks(REPO_ROOT / "README.md")
-    (block,) = [b for b in blocks if "prerequisites" in b.tags]
-    return block.text
+    (block,) = [b for b in blocks if tag in b.tags]
+    return block.text + "\n"
 
 
 def docker_socket() -> str:
@@ -82,8 +82,9 @@ def run_prerequisites(suite: str, checkout: bytes) -> str:
     script = (
         "set -euo pipefail\nmkdir /kindlab && tar -C /kindlab -x\n"
         + STOCK_SUDO
-        + readme_prerequisites()
-        + AFTER
+        + readme_block("prerequisites")
+        + NEXT_SHELL
+        + readme_block("doctor")
     )
     result = subprocess.run(
         ["docker", "run", "--rm", "-i", "-e", "DEBIAN_FRONTEND=noninteractive", *mounts,

@@ -54,6 +54,32 @@ def test_a_renamed_env_verb_or_path_fails_the_check(tmp_path):
     assert any("`tox -m cii`: no such label" in p for p in found)
 
 
+@pytest.mark.parametrize("doc", [*DOCS, REPO_ROOT / "labs" / "README.md"], ids=_name)
+def test_every_command_and_path_in_a_sentence_exists(doc):
+    assert docblocks.prose_problems(doc, docs.vocabulary()) == []
+
+
+def test_a_renamed_flag_module_or_path_in_a_sentence_fails_the_check(tmp_path):
+    """The drift the README had: a test file named where it no longer is; and flags and
+    modules, in a block or a sentence, that the code does not have."""
+    doc = tmp_path / "broken.md"
+    doc.write_text(
+        "Run `tests/smoke/test_prerequisites.py`, `tox -e down -- --nmae x` and\n"
+        "`python3 -m kindlab.nosuch`; `labs/NN-name/hints.md` is a placeholder.\n\n"
+        "```sh norun\nkindlab doctor --lab-onyl\ntox -e doctor -- --name x --lab-only\n```\n"
+    )
+    words = docs.vocabulary()
+    assert docblocks.prose_problems(doc, words) == [
+        f"{doc}:1: tests/smoke/test_prerequisites.py: no such file or folder in the repository",
+        f"{doc}:1: `kindlab down --nmae`: no such option",
+        f"{doc}:2: no module kindlab.nosuch",
+    ]
+    (block,) = docblocks.shell_blocks(doc)
+    assert docblocks.problems(block, words) == [
+        f"{doc}:5: `kindlab doctor --lab-onyl`: no such option"
+    ]
+
+
 @pytest.mark.parametrize("doc", NARROW, ids=_name)
 def test_no_line_is_wider_than_120_columns(doc):
     wide = [
@@ -69,8 +95,8 @@ def test_relative_links_point_at_files_that_exist(doc):
     links = re.findall(r"\]\(([^)#\s]+)(?:#[^)]*)?\)", doc.read_text())
     local = [link for link in links if "://" not in link and not link.startswith("mailto:")]
     missing = [link for link in local if not (doc.parent / link).exists()]
-    # Committed pictures may be a TODO (README), reports/ is what a run writes; the rest resolve.
-    generated = ("docs/images/", "../reports/", "reports/")
+    # reports/ is what a run writes; the rest resolve.
+    generated = ("../reports/", "reports/")
     assert [m for m in missing if not m.startswith(generated)] == []
 
 
@@ -128,6 +154,30 @@ def test_the_readme_pins_are_the_versions_file():
 def _prerequisites():
     blocks = docblocks.shell_blocks(REPO_ROOT / "README.md")
     return next(b for b in blocks if "prerequisites" in b.tags)
+
+
+def _apt_packages(block: str) -> set[str]:
+    joined = block.replace("\\\n", " ")
+    found = re.findall(r"apt-get install -y --no-install-recommends ([^\n]+)", joined)
+    return {word for line in found for word in line.split()}
+
+
+def test_the_readme_installs_what_the_suite_needs():
+    """Both README blocks together install every package .ci/run installs for the suite
+    (versions/packages.txt): the e2e suite's libatomic1 was once missing from them."""
+    blocks = docblocks.shell_blocks(REPO_ROOT / "README.md")
+    suite = next(b for b in blocks if "suite" in b.tags).text
+    documented = _apt_packages(_prerequisites().text) | _apt_packages(suite)
+    assert set(names(["host", "e2e"])) - documented == set()
+    without = suite.replace("libatomic1", "")
+    assert set(names(["e2e"])) - _apt_packages(without) == {"libatomic1", "docker.io"}
+
+
+def test_the_by_hand_page_builds_the_tag_the_kind_overlay_deploys():
+    page = (REPO_ROOT / "docs" / "kubernetes-by-hand.md").read_text()
+    overlay = (REPO_ROOT / "k8s" / "overlays" / "kind" / "kustomization.yaml").read_text()
+    built = set(re.findall(r"APP_VERSION=(\w+)", page))
+    assert built == set(re.findall(r"newTag: (\w+)", overlay)), built
 
 
 def test_ci_installs_the_way_the_readme_says():
