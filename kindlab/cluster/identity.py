@@ -43,5 +43,11 @@ def default_cluster_name() -> str:
     return checked_cluster_name(os.environ.get(CLUSTER_NAME_VARIABLE) or DEFAULT_CLUSTER_NAME)
 
 
+def chosen_cluster_name(flag: str | None) -> str:
+    """The name a command's --name flag gives, else the default; checked either way, so every
+    verb refuses the same names with the same message before it builds or deletes anything."""
+    return checked_cluster_name(flag) if flag else default_cluster_name()
+
+
 def kubeconfig_path(name: str) -> Path:
     return REPO_ROOT / ".pytest-kind" / checked_cluster_name(name) / "kubeconfig"
