@@ -11,12 +11,14 @@ import argparse
 import sys
 
 from kindlab.bringup.preflight import HostNotReady, require_ready
-from kindlab.cluster.identity import default_cluster_name
+from kindlab.cluster.identity import CLUSTER_NAME_VARIABLE, BadClusterName, chosen_cluster_name
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="kindlab doctor", description=__doc__.splitlines()[0])
-    parser.add_argument("--name", default=default_cluster_name(), help="kind cluster name")
+    parser.add_argument(
+        "--name", help=f"kind cluster name (default: ${CLUSTER_NAME_VARIABLE}, else kindlab)"
+    )
     parser.add_argument(
         "--lab-only",
         action="store_true",
@@ -24,7 +26,13 @@ def main(argv: list[str] | None = None) -> int:
     )
     args = parser.parse_args(argv)
     try:
-        require_ready(args.name, go_required=not args.lab_only)
+        # Checked as `kindlab up` checks it, so a name doctor passes is one up accepts.
+        name = chosen_cluster_name(args.name)
+    except BadClusterName as exc:
+        print(f"kindlab doctor: {exc}", file=sys.stderr)
+        return 2
+    try:
+        require_ready(name, go_required=not args.lab_only)
     except HostNotReady as exc:
         print(f"kindlab doctor: {exc}", file=sys.stderr)
         return 1

@@ -22,8 +22,7 @@ from kindlab.cluster.deletion import delete_cluster
 from kindlab.cluster.identity import (
     CLUSTER_NAME_VARIABLE,
     BadClusterName,
-    checked_cluster_name,
-    default_cluster_name,
+    chosen_cluster_name,
     kubeconfig_path,
 )
 from kindlab.cluster.inventory import app_replicas, node_states, running_clusters
@@ -104,7 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         # Before anything is built or deleted: a name is a path under .pytest-kind/.
-        name = checked_cluster_name(args.name) if args.name else default_cluster_name()
+        name = chosen_cluster_name(args.name)
     except BadClusterName as exc:
         print(f"kindlab: {exc}", file=sys.stderr)
         return 2

@@ -20,7 +20,7 @@ import argparse
 from kindlab.bringup.provision import resolve_tools
 from kindlab.build.dockerimages import image_labels
 from kindlab.build.download import airgap_setting
-from kindlab.cluster.identity import checked_cluster_name, default_cluster_name
+from kindlab.cluster.identity import chosen_cluster_name
 from kindlab.cluster.lifecycle import attach_cluster
 from kindlab.cluster.names import APP_REPOSITORY, APP_TAG
 from kindlab.core.errors import KindlabError
@@ -37,7 +37,7 @@ def run_deploy(argv: list[str], airgap: bool | None) -> runner.PipelineRun:
     parser.add_argument("--cluster", help="kind cluster")
     parser.add_argument("--image", default=f"{APP_REPOSITORY}:{APP_TAG}", help="local image")
     args, extra = parser.parse_known_args(argv)
-    cluster_name = checked_cluster_name(args.cluster) if args.cluster else default_cluster_name()
+    cluster_name = chosen_cluster_name(args.cluster)
     if image_labels(args.image) is None:
         raise KindlabError(f"no local image {args.image}: build it (tox -e up) or pass --image")
     prepared = runner.prepare(airgap, production.job_images())

@@ -5,10 +5,10 @@ kind publishes the API server and the mapped ports on the Docker host. On a lapt
 (DOCKER_HOST=tcp://docker:2376), and the ports the tests use must listen beyond its loopback.
 
 Only those: the API server and the ingress, bound to the Docker host's own address (what
-DOCKER_HOST names, resolved), never 0.0.0.0. Prometheus (whose lifecycle API stops it on a
-POST), Alertmanager and Grafana stay on the engine's loopback. An engine that really needs every
-port on every interface gets it only with KINDLAB_EXPOSE_ALL=1, and a warning naming what
-becomes reachable.
+DOCKER_HOST names, resolved), never 0.0.0.0. Prometheus (every metric and its scrape config,
+no login; its lifecycle API is off, k8s/addons/prometheus), Alertmanager and Grafana stay on the
+engine's loopback. An engine that really needs every port on every interface gets it only with
+KINDLAB_EXPOSE_ALL=1, and a warning naming what becomes reachable.
 """
 
 from __future__ import annotations
@@ -39,7 +39,7 @@ EXPOSE_ALL_VARIABLE = "KINDLAB_EXPOSE_ALL"
 REMOTE_NODE_PORTS = {30080: "the ingress (Traefik, the app)"}
 # What the other mappings would expose, named in the KINDLAB_EXPOSE_ALL warning.
 LOCAL_NODE_PORTS = {
-    30090: "Prometheus (its lifecycle API: a POST to /-/quit stops it)",
+    30090: "Prometheus (every metric and its scrape config, no login)",
     30093: "Alertmanager (silences, no login)",
     30030: "Grafana (admin/admin)",
 }

@@ -27,6 +27,9 @@ HOSTILE = [
     "a b",
     "",
     "x" * 51,
+    # `$` also matches before a trailing newline: a name must match as a whole.
+    "kindlab\n",
+    "x" * 49 + "\n",
 ]
 
 

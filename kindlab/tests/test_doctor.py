@@ -186,6 +186,25 @@ def test_doctor_with_short_disk_exits_non_zero_with_that_line(tmp_path, monkeypa
     assert "kindlab doctor: the host is not ready:" in shown.err and "FAIL  disk" in shown.err
 
 
+BAD_NAME_LINE = (
+    "kindlab doctor: bad cluster name '../..': use lower-case letters, digits and '-' (not at "
+    "either end), at most 50 characters, e.g. kindlab-2"
+)
+
+
+def test_doctor_refuses_a_hostile_name_in_one_line_with_exit_2(capsys):
+    assert kindlab(["doctor", "--name", "../.."]) == 2
+    out, err = capsys.readouterr()
+    assert err.strip().splitlines() == [BAD_NAME_LINE]
+    assert out == ""  # refused before any check ran
+
+
+def test_doctor_refuses_a_hostile_environment_name_without_a_traceback():
+    result = _doctor({"KINDLAB_CLUSTER_NAME": "../.."})
+    assert result.returncode == 2, result
+    assert result.stderr.strip().splitlines() == [BAD_NAME_LINE]
+
+
 def test_doctor_is_a_verb(capsys):
     with pytest.raises(SystemExit):
         kindlab(["--help"])
