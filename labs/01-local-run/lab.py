@@ -188,8 +188,8 @@ def image_version(ctx: CheckContext) -> Verdict:
     version = (image_labels(IMAGE) or {}).get(VERSION_LABEL)
     if version != TAG:
         return failed(
-            f"{IMAGE} says it is version {version!r}: build it with the build argument "
-            f"APP_VERSION={TAG}"
+            f"{IMAGE} says it is version {version!r}, not {TAG!r}: its version label says how "
+            f"it was built (docker image inspect {IMAGE})"
         )
     return passed(f"{IMAGE} is version {TAG}")
 
@@ -245,7 +245,10 @@ def data_posted(ctx: CheckContext) -> Verdict:
     value = _counter(ctx.memo["url"])
     ctx.memo["counter"] = value
     if value < 1:
-        return failed(f"{COUNTER} is {value:g}: POST a JSON object to /data first")
+        return failed(
+            f"{COUNTER} is {value:g}: the app has not processed any item yet "
+            f"(GET {ctx.memo['url']}/metrics shows the counter)"
+        )
     return passed(f"{COUNTER} is {value:g}")
 
 

@@ -138,7 +138,7 @@ LAB = Lab(
         Step("Service selector matches the app pods' labels", selector_matches, hint="selector"),
         Step("Service lists every Ready app pod as an endpoint", endpoints_ready, hint="endpoints"),
         Step(
-            "Service port 80 forwards to the container port http (5000)",
+            "Service port 80 forwards to a port the app pods listen on",
             target_port,
             hint="target-port",
         ),

@@ -4,14 +4,19 @@ restarted. With it back, the learner deletes a pod and hangs another one's liven
 
 from __future__ import annotations
 
+import time
 from collections import Counter
+from collections.abc import Mapping
+from datetime import datetime
+
+from kubernetes.client import V1Deployment
 
 from kindlab.cluster import waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
 from kindlab.cluster.pods import current_replicaset, restart_count
 from kindlab.core import wait
 from kindlab.drills import appops
-from labs import actions, checks, facts, yours
+from labs import actions, checks, yours
 from labs.framework import CheckContext, Lab, Step, Verdict, failed, passed
 from labs.session import Session
 
@@ -22,6 +27,7 @@ EXPECTED_ANSWERS = {
     "unready_pod_gets_requests": "no",
 }
 RESTART_TIMEOUT = 180
+ROLLED_OUT = ("Progressing", "True", "NewReplicaSetAvailable")
 
 
 def start(session: Session) -> None:
@@ -37,6 +43,9 @@ def solve(session: Session) -> None:
     kube = session.kube
     actions.kubectl_apply(session, actions.use_reference(session, LAB))
     appops.wait_rolled_out(kube)
+    # The check tells a replacement by a creation time later than the rollout's end, both kept
+    # in whole seconds: a pod deleted within the same second would not count.
+    time.sleep(1)
     dep = checks.deployment(kube)
     replicas = dep.spec.replicas
     victim = checks.current_pods(kube, dep)[0].metadata.name
@@ -75,28 +84,48 @@ def _events(ctx: CheckContext, obj: object, reason: str) -> list:
     return ctx.session.kube.core.list_namespaced_event(APP_NAMESPACE, field_selector=selector).items
 
 
+def rollout_finished_at(dep: V1Deployment) -> datetime | None:
+    """When the Deployment's latest rollout completed. The controller stamps its `Progressing`
+    condition then and leaves it alone until the next rollout, whatever happens to the pods."""
+    for condition in dep.status.conditions or []:
+        if (condition.type, condition.status, condition.reason) == ROLLED_OUT:
+            return condition.last_update_time
+    return None
+
+
+def replacements(created: Mapping[str, datetime], rolled_out_at: datetime | None) -> list[str]:
+    """The current ReplicaSet's pods (name: creation time) made after its rollout finished.
+
+    Applying the fixed probe rolls out a new ReplicaSet, so every pod is new by then; only a pod
+    created later was made to replace one that went away. Both times last as long as the pods,
+    unlike Events (an hour). (An autoscaler scaling out would add such pods too; lab 6 puts
+    no load on the app.)
+    """
+    if rolled_out_at is None:
+        return []
+    return sorted(name for name, when in created.items() if when > rolled_out_at)
+
+
 def pod_replaced(ctx: CheckContext) -> Verdict:
-    """Events say how many pods the ReplicaSet made, but expire after an hour: what a check
-    saw is kept in the lab's facts (labs/facts.py) for the checks that come later."""
     kube = ctx.session.kube
     dep = checks.deployment(kube)
     rs = current_replicaset(kube, dep)
-    if rs is None:
-        return failed("the Deployment has no current ReplicaSet yet")
-    created = sum(e.count or 1 for e in _events(ctx, rs, "SuccessfulCreate"))
-    seen = facts.read(ctx.session, LAB).get("replaced", {})
-    if created > dep.spec.replicas:
-        facts.record(ctx.session, LAB, replaced={"replicaset": rs.metadata.uid, "made": created})
-    elif seen.get("replicaset") == rs.metadata.uid:
-        created = seen["made"]
-    else:
+    rolled_out_at = rollout_finished_at(dep)
+    if rs is None or rolled_out_at is None:
+        return failed("the Deployment's latest rollout has not finished yet")
+    pods = checks.current_pods(kube, dep)
+    new = replacements(
+        {p.metadata.name: p.metadata.creation_timestamp for p in pods}, rolled_out_at
+    )
+    finished = f"{rolled_out_at:%H:%M:%S} UTC"
+    if not new:
         return failed(
-            f"ReplicaSet {rs.metadata.name} has made {created} pods for {dep.spec.replicas} "
-            "replicas: none of its pods has gone away and come back"
+            f"ReplicaSet {rs.metadata.name} still runs the {len(pods)} pods its rollout made "
+            f"(finished {finished}): none of them has gone away and been made anew"
         )
     return passed(
-        f"ReplicaSet {rs.metadata.name} made {created} pods for {dep.spec.replicas} "
-        "replicas: it replaced what was deleted"
+        f"ReplicaSet {rs.metadata.name} made {', '.join(new)} after its rollout finished at "
+        f"{finished}: it replaced what went away"
     )
 
 

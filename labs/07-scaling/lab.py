@@ -183,7 +183,8 @@ def scales_under_load(ctx: CheckContext) -> Verdict:
     if hpa.status.last_scale_time is None or replicas != hpa.status.desired_replicas:
         return failed(
             f"the Deployment wants {replicas} replicas but the autoscaler did not set them "
-            f"(it wants {hpa.status.desired_replicas}): leave the scaling to it"
+            f"(it wants {hpa.status.desired_replicas}): something else sets the Deployment's "
+            "replica count"
         )
     report = load.stop()
     return passed(

@@ -106,8 +106,8 @@ def request(ctx: CheckContext) -> Verdict:
     if memory_request is None or memory_request < MIN_REQUEST_MI * MI:
         shown = "none" if memory_request is None else f"{memory_request / MI:g}Mi"
         return failed(
-            f"the memory request is {shown}: the scheduler reserves that much per pod, and the "
-            f"app uses more at rest (request at least {MIN_REQUEST_MI}Mi)"
+            f"the memory request is {shown}: the scheduler reserves that much per pod, less "
+            "than the app uses at rest, so it can pack more pods on a node than the node can hold"
         )
     if memory_limit is not None and memory_request > memory_limit:
         return failed("the memory request is above the limit, which the API refuses")
@@ -137,9 +137,9 @@ LAB = Lab(
     steps=(
         Step("diagnosis.yaml names why the containers stop", diagnosis, hint="diagnosis"),
         Step("the cluster runs your labs/work/09-resources", runs_workspace, hint="yours"),
-        Step(f"memory limit is at least {MIN_LIMIT_MI}Mi", limit, hint="memory"),
+        Step("the memory limit leaves the app room to start and serve", limit, hint="memory"),
         Step(
-            f"memory request is {MIN_REQUEST_MI}Mi or more, within the limit",
+            "the memory request covers the app at rest, within the limit",
             request,
             hint="memory",
         ),

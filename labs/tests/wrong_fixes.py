@@ -205,7 +205,7 @@ WRONG_FIXES: dict[int, list[WrongFix]] = {
         WrongFix(
             "fix the selector only",
             lab4_selector_only,
-            "Service port 80 forwards to the container port http (5000)",
+            "Service port 80 forwards to a port the app pods listen on",
             "502 Bad Gateway",
         ),
     ],

@@ -8,6 +8,7 @@ only); the runnable ones are executed on a cluster by e2e/test_docs.py.
 import re
 
 import pytest
+import yaml
 
 from kindlab.bringup.addon_registry import ADDONS
 from kindlab.cluster.endpoints import CLUSTER_CONFIG, mapped_host_ports
@@ -191,3 +192,44 @@ def test_ci_installs_the_way_the_readme_says():
     assert "pipx install" in ci and "kindlab.packages --missing buildkit" in ci
     commands = [line for line in ci.splitlines() if not line.lstrip().startswith("#")]
     assert not [line for line in commands if re.search(r"\bpip3? install", line)]
+
+
+KIND_DEPLOYMENT = REPO_ROOT / "k8s" / "overlays" / "kind" / "deployment.yaml"
+LAB_DOCS = sorted((REPO_ROOT / "labs").rglob("*.md"))
+# What `kubectl describe pod` shows for an image the node lacks, by pull policy: a lab that
+# names the wrong one sends the learner looking for a reason their pod will never show.
+PULL_FAILURES = {
+    "Never": {"ErrImageNeverPull"},
+    "IfNotPresent": {"ErrImagePull", "ImagePullBackOff"},
+    "Always": {"ErrImagePull", "ImagePullBackOff"},
+}
+
+
+def _app_pull_policy() -> str:
+    patch = yaml.safe_load(KIND_DEPLOYMENT.read_text())
+    (app,) = [c for c in patch["spec"]["template"]["spec"]["containers"] if c["name"] == "app"]
+    return app["imagePullPolicy"]
+
+
+def pull_policy_drift(text: str, policy: str) -> list[str]:
+    """Pull policies and missing-image reasons a doc names that contradict the app's policy."""
+    named = set(re.findall(r"imagePullPolicy: (\w+)", text)) - {policy}
+    reasons = set(re.findall(r"\b(Err\w*Pull|ImagePullBackOff)\b", text)) - PULL_FAILURES[policy]
+    return sorted(named | reasons)
+
+
+@pytest.mark.parametrize("doc", LAB_DOCS, ids=_name)
+def test_lab_docs_name_the_kind_overlays_pull_policy(doc):
+    """Lab 2 teaches why an image must be loaded into the node; its README, hints and solution
+    must agree with k8s/overlays/kind on the policy that makes it so."""
+    assert pull_policy_drift(doc.read_text(), _app_pull_policy()) == []
+
+
+def test_the_negative_control_of_the_pull_policy_check():
+    stale = (
+        "the app's manifests say `imagePullPolicy: Never` (there is no registry to pull from)\n"
+        "`kubectl describe pod`: `ErrImageNeverPull` means the image is not in the node"
+    )
+    assert _app_pull_policy() == "IfNotPresent"
+    assert pull_policy_drift(stale, "IfNotPresent") == ["ErrImageNeverPull", "Never"]
+    assert pull_policy_drift(stale, "Never") == []

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -138,3 +139,11 @@ def test_hint_after_a_passing_check_says_nothing_fails(home, tmp_path, monkeypat
     (home / "progress.json").write_text(json.dumps(state))
     code, text = labctl("hint", "99")
     assert code == EXIT_OK and "passed: no step fails" in text
+
+
+def test_lab8_where_to_look_writes_no_promql_of_the_answer():
+    """Level 1 shows where to look; a `sum(rate(...))` of the app's counter is already most of
+    the traffic query that level 3 gives."""
+    first = {key: levels[0] for key, levels in hints.of(catalog.get(8)).items()}
+    promql = re.compile(r"\b(rate|irate|sum|max|histogram_quantile)\(")
+    assert [key for key, text in first.items() if promql.search(text)] == []
