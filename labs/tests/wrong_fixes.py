@@ -222,6 +222,8 @@ WRONG_FIXES: dict[int, list[WrongFix]] = {
             "pods keep serving while they leave the Service (preStop)",
             "before Traefik has heard it is going",
         ),
+        # Last: an undo after it would bring the bad release back.
+        WrongFix(OVERLAY, reapply_overlay, "release v2 is live on every pod", "release v2 is"),
     ],
     6: [
         WrongFix(
