@@ -235,8 +235,8 @@ def version_answers(ctx: CheckContext) -> Verdict:
         return failed(
             f"GET {url}/version answered {response.status_code} with version "
             f"{body.get('version')!r} (X-App-Version {header!r}), not {TAG!r}: is the "
-            f"container running the {IMAGE} you built last? (docker rm --force {CONTAINER}, "
-            "then docker run again)"
+            f"container running the {IMAGE} you built last? (compare the image `docker ps` "
+            "names with `docker images`)"
         )
     return passed(f"GET {url}/version says {TAG}, served by {body.get('pod', '?')}")
 
