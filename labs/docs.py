@@ -3,7 +3,7 @@ lab's README.md, hints.md and solution/README.md (and of labs/README.md).
 
 A learner copies these; a removed module, a tox env that does not exist or a wrong labctl verb
 must fail the tests, not the learner. The blocks are read, checked and run as the README's and
-docs/' are (kindlab.testing.docblocks): a ```sh norun block is shown but never run by the
+docs/' are (kindlab.testing.docblocks, .doccheck): a ```sh norun block is shown but never run by the
 cluster self-test (a watch, a pager, a load loop); every other ```sh block is runnable, command
 by command, with the lab's environment (`labctl env`).
 """
@@ -20,7 +20,7 @@ from pathlib import Path
 
 from kindlab.cli.main import VERBS
 from kindlab.core.paths import REPO_ROOT
-from kindlab.testing import docblocks
+from kindlab.testing import docblocks, doccheck
 from labs.cli import COMMANDS
 from labs.session import LABS_DIR
 
@@ -43,15 +43,15 @@ class Command:
 
 
 @functools.cache
-def vocabulary() -> docblocks.Vocabulary:
+def vocabulary() -> doccheck.Vocabulary:
     """What any documented command may name (README, docs/, the labs): tox envs and labels,
     kindlab verbs and their options, labctl verbs, this repository's files."""
-    envs, labels = docblocks.tox_names(REPO_ROOT / "tox.ini")
+    envs, labels = doccheck.tox_names(REPO_ROOT / "tox.ini")
     labctl = frozenset(COMMANDS) | {"env", "list"}
-    return docblocks.Vocabulary(
+    return doccheck.Vocabulary(
         envs, labels, frozenset(VERBS), labctl, REPO_ROOT,
         kindlab_options=kindlab_options(),
-        tox_verbs=docblocks.tox_kindlab_verbs(REPO_ROOT / "tox.ini"),
+        tox_verbs=doccheck.tox_kindlab_verbs(REPO_ROOT / "tox.ini"),
     )  # fmt: skip
 
 
@@ -61,7 +61,7 @@ def kindlab_options() -> dict[str, frozenset[str]]:
     checked = sorted(set(VERBS) - PASSING_OPTIONS)
     with ThreadPoolExecutor(4) as pool:
         shown = pool.map(_help, checked)
-    return {verb: docblocks.help_options(text) for verb, text in zip(checked, shown, strict=True)}
+    return {verb: doccheck.help_options(text) for verb, text in zip(checked, shown, strict=True)}
 
 
 def _help(verb: str) -> str:

@@ -15,7 +15,7 @@ from kindlab.cluster.endpoints import CLUSTER_CONFIG, mapped_host_ports
 from kindlab.core.paths import REPO_ROOT
 from kindlab.core.versions import pin
 from kindlab.packages import names
-from kindlab.testing import docblocks
+from kindlab.testing import docblocks, doccheck
 from labs import docs
 
 DOCS = docblocks.documented_pages(REPO_ROOT)
@@ -33,7 +33,7 @@ def _name(path):
 @pytest.mark.parametrize("doc", DOCS, ids=_name)
 def test_every_documented_command_names_what_exists(doc):
     blocks = docblocks.shell_blocks(doc)
-    found = [p for block in blocks for p in docblocks.problems(block, docs.vocabulary())]
+    found = [p for block in blocks for p in doccheck.problems(block, docs.vocabulary())]
     assert found == []
 
 
@@ -46,7 +46,7 @@ def test_a_renamed_env_verb_or_path_fails_the_check(tmp_path):
     )
     blocks = docblocks.shell_blocks(doc)
     assert [b.runnable for b in blocks] == [True, False]
-    found = [p for block in blocks for p in docblocks.problems(block, docs.vocabulary())]
+    found = [p for block in blocks for p in doccheck.problems(block, docs.vocabulary())]
     assert len(found) == 5, found
     assert f"{doc}:2: `tox -e nosuch`: no such environment in tox.ini" in found
     assert any("`kindlab upp`: no such verb" in p for p in found)
@@ -57,7 +57,7 @@ def test_a_renamed_env_verb_or_path_fails_the_check(tmp_path):
 
 @pytest.mark.parametrize("doc", [*DOCS, REPO_ROOT / "labs" / "README.md"], ids=_name)
 def test_every_command_and_path_in_a_sentence_exists(doc):
-    assert docblocks.prose_problems(doc, docs.vocabulary()) == []
+    assert doccheck.prose_problems(doc, docs.vocabulary()) == []
 
 
 def test_a_renamed_flag_module_or_path_in_a_sentence_fails_the_check(tmp_path):
@@ -70,13 +70,13 @@ def test_a_renamed_flag_module_or_path_in_a_sentence_fails_the_check(tmp_path):
         "```sh norun\nkindlab doctor --lab-onyl\ntox -e doctor -- --name x --lab-only\n```\n"
     )
     words = docs.vocabulary()
-    assert docblocks.prose_problems(doc, words) == [
+    assert doccheck.prose_problems(doc, words) == [
         f"{doc}:1: tests/smoke/test_prerequisites.py: no such file or folder in the repository",
         f"{doc}:1: `kindlab down --nmae`: no such option",
         f"{doc}:2: no module kindlab.nosuch",
     ]
     (block,) = docblocks.shell_blocks(doc)
-    assert docblocks.problems(block, words) == [
+    assert doccheck.problems(block, words) == [
         f"{doc}:5: `kindlab doctor --lab-onyl`: no such option"
     ]
 

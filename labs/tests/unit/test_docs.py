@@ -12,7 +12,7 @@ import shlex
 import pytest
 
 from kindlab.core.paths import REPO_ROOT
-from kindlab.testing import docblocks
+from kindlab.testing import doccheck
 from labs import catalog, docs
 
 COMMANDS_IN_DOCS = [c for d in docs.all_documents() for c in docs.commands(d)]
@@ -28,7 +28,7 @@ def words(text: str) -> list[str]:
 
 def missing_workspace_paths(text: str) -> list[str]:
     """`labs/work/NN-name/...`: the lab's folder exists and has that start file (other paths
-    into the repository are docblocks' to check)."""
+    into the repository are doccheck's to check)."""
     wrong = []
     for raw in words(text):
         word = raw.rstrip(".,;:)'\"").split("=", 1)[-1]
@@ -47,7 +47,7 @@ def missing_workspace_paths(text: str) -> list[str]:
 @pytest.mark.parametrize("command", COMMANDS_IN_DOCS, ids=lambda c: c.where)
 def test_every_command_in_the_labs_docs_names_what_exists(command):
     text = " ".join(words(command.text))  # without its comment
-    problems = docblocks.text_problems(command.text, VOCABULARY)
+    problems = doccheck.text_problems(command.text, VOCABULARY)
     problems += [f"no file {p}" for p in missing_workspace_paths(text)]
     for number in re.findall(r"labctl \w+ (\d+)", text):
         if int(number) not in catalog.all_labs():
@@ -60,10 +60,10 @@ def test_every_command_in_the_labs_docs_names_what_exists(command):
 def test_the_checker_catches_what_issue_22_found():
     """The negative control: the broken lines the labs once printed are caught."""
     removed = "python -c 'from kindlab.cluster.stack import build_app_image'"
-    assert docblocks.module_problems(removed) == ["kindlab.cluster.stack"]
+    assert doccheck.module_problems(removed) == ["kindlab.cluster.stack"]
     assert missing_workspace_paths("kubectl apply -k labs/work/03-probes/nothing.yaml")
     assert not missing_workspace_paths("kubectl apply -k labs/work/03-probes")
-    assert docblocks.text_problems("tox -e absent && labctl chek 3", VOCABULARY) == [
+    assert doccheck.text_problems("tox -e absent && labctl chek 3", VOCABULARY) == [
         "`tox -e absent`: no such environment in tox.ini",
         "`labctl chek`: no such verb (" + ", ".join(sorted(VOCABULARY.labctl_verbs)) + ")",
     ]
