@@ -14,7 +14,11 @@ import pytest
 
 from kindlab.bringup.addon_registry import addon
 from kindlab.bringup.health import live_app_pods
-from kindlab.bringup.metrics import every_app_pod_measured
+from kindlab.bringup.metrics import (
+    app_cpu_below,
+    every_app_pod_measured,
+    metrics_api_unavailable,
+)
 from kindlab.cluster import waits
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
 from kindlab.core import wait
@@ -26,6 +30,8 @@ WORK = f"/work?cpu_ms={CPU_MS}"
 START_REPLICAS, SCALED_REPLICAS = 3, 5
 SCALE_OUT_TIMEOUT, SCALE_IN_TIMEOUT = 300, 240
 POLL_SECONDS = 5
+# Half the HPA's 50 % target of the 100m request: CPU the autoscaler does not act on.
+IDLE_MILLICORES = 25
 
 
 def test_kubectl_top_lists_every_app_pod(deployed_app):
@@ -94,6 +100,22 @@ def test_hpa_scales_out_under_load_and_back_in(restore_app, ingress, run_report)
     assert not after.failed, after.summary()
 
 
+def _calm(kube) -> None:
+    """No load left in the metrics and the HPA back at the committed replicas.
+
+    A negative control must start where the HPA has no reason to scale: CPU of an earlier
+    test's load stays in metrics-server for a resolution period or two, and an HPA re-aimed
+    at the app in that time scales out on it (a metrics-API control then sees five pods).
+    """
+    wait.wait_for(app_cpu_below(kube, IDLE_MILLICORES), "the last load to leave the metrics", 120)
+    wait.wait_for(
+        autoscaling.back_to(kube, START_REPLICAS, [], time.monotonic()),
+        f"the autoscaler to be at {START_REPLICAS}",
+        SCALE_IN_TIMEOUT,
+        POLL_SECONDS,
+    )
+
+
 def _scale_check_under_load(kube, ingress) -> str:
     """Run the scale-out check under load; it must give up, and its reason is returned."""
     samples: list[autoscaling.Sample] = []
@@ -111,19 +133,24 @@ def _scale_check_under_load(kube, ingress) -> str:
 def test_scale_check_fails_when_the_hpa_targets_the_wrong_object(restore_app, ingress):
     """Negative control: an HPA aimed at a Deployment that does not exist never scales."""
     kube = restore_app.kube
+    _calm(kube)
     patch = {"spec": {"scaleTargetRef": {"name": f"{APP_NAME}-nope"}}}
     autoscaling.api(kube).patch_namespaced_horizontal_pod_autoscaler(APP_NAME, APP_NAMESPACE, patch)
     reason = _scale_check_under_load(kube, ingress)
     assert "AbleToScale=False (FailedGetScale)" in reason
+    # Before the teardown aims the HPA at the app again: it would scale on this load's CPU.
+    wait.wait_for(app_cpu_below(kube, IDLE_MILLICORES), "the load to leave the metrics", 120)
 
 
 def test_scale_check_fails_without_the_metrics_api(restore_app, ingress):
     """Negative control: with metrics-server gone the HPA reads no CPU and never scales."""
     kube = restore_app.kube
+    _calm(kube)
     server = addon("metrics-server")
     scale = kube.apps.patch_namespaced_deployment_scale
     scale(server.deployment, server.namespace, {"spec": {"replicas": 0}})
     try:
+        wait.wait_for(metrics_api_unavailable(kube), "the metrics API to stop answering", 120)
         reason = _scale_check_under_load(kube, ingress)
         assert "ScalingActive=False (FailedGetResourceMetric)" in reason
     finally:

@@ -58,3 +58,36 @@ def every_app_pod_measured(kube: Kube) -> Condition:
         return done, f"{len(want) - len(missing)}/{len(want)} app pods measured"
 
     return check
+
+
+def app_cpu_below(kube: Kube, millicores: float) -> Condition:
+    """Every live app pod is measured below `millicores`: a past load has left the metrics.
+
+    metrics-server reports a rate over its last scrapes, so CPU burnt by traffic that has
+    stopped still shows for a resolution period or two, and an HPA reading it scales out.
+    """
+
+    @tolerant
+    def check() -> tuple[bool, str]:
+        want = {p.metadata.name for p in live_app_pods(kube)}
+        measured = pod_cpu_millicores(kube, APP_NAMESPACE)
+        busy = {pod: round(cpu) for pod, cpu in measured.items() if pod in want}
+        busy = {pod: cpu for pod, cpu in busy.items() if cpu >= millicores}
+        unmeasured = want - set(measured)
+        done = bool(want) and not busy and not unmeasured
+        return done, f"over {millicores:g}m: {busy or 'none'}; unmeasured: {len(unmeasured)}"
+
+    return check
+
+
+def metrics_api_unavailable(kube: Kube) -> Condition:
+    """The metrics API no longer answers (metrics-server is gone): an HPA can read no CPU."""
+
+    def check() -> tuple[bool, str]:
+        try:
+            pod_cpu_millicores(kube, APP_NAMESPACE)
+        except ApiException as exc:
+            return exc.status in (404, 503), f"the metrics API answered {exc.status}"
+        return False, "the metrics API still answers"
+
+    return check
