@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, replace
 from pathlib import Path
@@ -19,7 +20,8 @@ log = logging.getLogger(__name__)
 
 MAX_DELAY_SECONDS = 300.0
 FORCEABLE_STATUS = range(400, 600)
-FAULT_NAMES = frozenset({"delay_seconds", "status_code", "ready", "hang_liveness"})
+FAULT_NAMES = frozenset({"delay_seconds", "status_code", "ready", "hang_liveness", "path"})
+_PATH = re.compile(r"/[A-Za-z0-9/_.-]{0,99}")
 
 
 class FaultError(ValueError):
@@ -32,6 +34,8 @@ class Faults:
     status_code: int | None = None
     ready: bool = True
     hang_liveness: bool = False
+    # The one API path that delay and status hit (a release broken on one route); None: all.
+    path: str | None = None
 
     def merged(self, changes: Mapping[str, Any]) -> Faults:
         """Return these faults with `changes` applied, refusing anything not exactly valid."""
@@ -61,6 +65,14 @@ def _status(value: Any) -> int | None:
     return value
 
 
+def _path(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not _PATH.fullmatch(value):
+        raise FaultError(f"path must be null or an API path such as /data, got {value!r}")
+    return value
+
+
 def _flag(name: str) -> Any:
     def check(value: Any) -> bool:
         if not isinstance(value, bool):
@@ -75,6 +87,7 @@ _VALIDATORS = {
     "status_code": _status,
     "ready": _flag("ready"),
     "hang_liveness": _flag("hang_liveness"),
+    "path": _path,
 }
 
 

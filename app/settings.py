@@ -118,6 +118,7 @@ _FAULT_ENV = {
     "status_code": ("FAULT_STATUS_CODE", _status_word),
     "ready": ("FAULT_READY", _bool_word),
     "hang_liveness": ("FAULT_HANG_LIVENESS", _bool_word),
+    "path": ("FAULT_PATH", str),
 }
 
 

@@ -33,6 +33,8 @@ _MAX_DIGITS = 9  # past this, a well-formed integer is out of range anyway: no n
 def apply_faults() -> Response | None:
     """Injected delay and forced status hit only the business API, never probes or /metrics."""
     faults = runtime().faults.current()
+    if faults.path is not None and request.path != faults.path:
+        return None
     if faults.delay_seconds:
         time.sleep(faults.delay_seconds)
     if faults.status_code is not None:

@@ -2,7 +2,13 @@ import time
 
 import pytest
 
-CLEAN = {"delay_seconds": 0.0, "status_code": None, "ready": True, "hang_liveness": False}
+CLEAN = {
+    "delay_seconds": 0.0,
+    "status_code": None,
+    "ready": True,
+    "hang_liveness": False,
+    "path": None,
+}
 
 
 def test_get_shows_state(client):
@@ -25,6 +31,13 @@ def test_forced_status_hits_the_business_api_only(client):
     assert client.get("/version").status_code == 503
     for path in ("/health", "/ready", "/metrics", "/fault"):
         assert client.get(path).status_code == 200, path
+
+
+def test_a_path_fault_breaks_that_route_only(client):
+    client.put("/fault", json={"status_code": 500, "path": "/data"})
+    assert client.post("/data", json={"a": 1}).status_code == 500
+    assert client.get("/version").status_code == 200
+    assert client.get("/work?cpu_ms=1").status_code == 200
 
 
 def test_delay_slows_the_business_api_only(client):

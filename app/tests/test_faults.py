@@ -26,6 +26,9 @@ def test_merge_changes_only_the_given_fields():
         ({"status_code": True}, "400..599"),
         ({"ready": "false"}, "ready must be true or false"),
         ({"hang_liveness": 1}, "hang_liveness must be true or false"),
+        ({"path": "data"}, "path must be null or an API path"),
+        ({"path": "/data?x=1"}, "path must be null or an API path"),
+        ({"path": 5}, "path must be null or an API path"),
     ],
 )
 def test_invalid_changes_are_refused(changes, message):

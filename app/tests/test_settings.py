@@ -39,6 +39,7 @@ def test_every_variable_is_read(tmp_path):
         "FAULT_STATUS_CODE": "503",
         "FAULT_READY": "no",
         "FAULT_HANG_LIVENESS": "on",
+        "FAULT_PATH": "/data",
         "WORK_MAX_CPU_MS": "50",
     }
     s = Settings.from_env(env)
@@ -50,7 +51,7 @@ def test_every_variable_is_read(tmp_path):
     assert s.started_at == "2026-05-01T00:00:00+00:00"
     assert s.work_max_cpu_ms == 50
     assert s.fault_seed == Faults(
-        delay_seconds=0.25, status_code=503, ready=False, hang_liveness=True
+        delay_seconds=0.25, status_code=503, ready=False, hang_liveness=True, path="/data"
     )
 
 
