@@ -22,6 +22,7 @@ from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_REPOSITORY, APP_S
 from kindlab.core import wait
 from kindlab.core.output import say, step
 from kindlab.drills import appops
+from kindlab.load.background import BackgroundTraffic
 from labs.framework import Lab
 from labs.session import Session
 
@@ -168,9 +169,40 @@ def reset_extras(session: Session) -> None:
     set_lab_rules(session, None)
 
 
+def steady_traffic(session: Session) -> BackgroundTraffic:
+    """The background traffic of lab 11, kept beside the learner's workspace."""
+    return BackgroundTraffic(session.workdir / ".traffic")
+
+
+def ship_release(session: Session, release: str, env: dict[str, str]) -> None:
+    """Release `release` (image tag and version label) with `env`, as one patch, so one
+    revision, rolled out. A release broken only for business requests passes its probes, so
+    the rollout completes and the damage shows only in the answers."""
+    body = {
+        "spec": {
+            "template": {
+                "metadata": {"labels": {appops.VERSION_LABEL: release}},
+                "spec": {
+                    "containers": [
+                        {
+                            "name": appops.CONTAINER,
+                            "image": app_image(release),
+                            "env": [{"name": k, "value": v} for k, v in env.items()],
+                        }
+                    ]
+                },
+            }
+        }
+    }
+    session.kube.apps.patch_namespaced_deployment(APP_NAME, APP_NAMESPACE, body)
+    appops.wait_rolled_out(session.kube)
+
+
 def baseline(session: Session) -> None:
-    """Back to the committed kind overlay, rolled out and routed: where every lab begins."""
+    """Back to the committed kind overlay, rolled out and routed, with no background traffic:
+    where every lab begins."""
     with step("Resetting the app to k8s/overlays/kind"):
+        steady_traffic(session).end()
         reset_extras(session)
         appops.restore(session.kube)
         session.bringup.serving()

@@ -50,8 +50,10 @@ def scale(kube: Kube, replicas: int) -> None:
     )
 
 
-def rollout_undo(kube: Kube) -> None:
-    kube.kubectl("rollout", "undo", f"deployment/{APP_NAME}", "-n", APP_NAMESPACE)
+def rollout_undo(kube: Kube, to_revision: int | None = None) -> None:
+    """`kubectl rollout undo`: back one revision, or to `to_revision`."""
+    chosen = [] if to_revision is None else [f"--to-revision={to_revision}"]
+    kube.kubectl("rollout", "undo", f"deployment/{APP_NAME}", "-n", APP_NAMESPACE, *chosen)
 
 
 def only_release_left(kube: Kube, version: str) -> wait.Condition:

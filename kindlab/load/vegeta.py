@@ -83,6 +83,32 @@ class Hit:
     headers: dict[str, str]
     error: str | None
     body: str
+    # "METHOD url" of the request (vegeta records both): which route of a mixed attack.
+    request: str = ""
+
+
+def attack_command(
+    targets: Path, rate: float, seconds: float, output: Path, timeout: str = REQUEST_TIMEOUT
+) -> list[str]:
+    """`vegeta attack` of the targets in `targets` (JSON lines, taken in turn) into `output`."""
+    return [
+        str(vegeta_binary()),
+        "attack",
+        "-format=json",
+        f"-targets={targets}",
+        f"-rate={rate:g}/1s",
+        f"-duration={seconds:g}s",
+        f"-timeout={timeout}",
+        "-keepalive=true",
+        f"-max-workers={MAX_WORKERS}",
+        f"-max-body={MAX_BODY_BYTES}",
+        f"-output={output}",
+    ]
+
+
+def decode_file(results: Path) -> list[Hit]:
+    """The hits of a finished attack's result file."""
+    return decode(run([str(vegeta_binary()), "encode", "--to=json", str(results)]))
 
 
 class Attack:
@@ -101,19 +127,7 @@ class Attack:
     def start(self) -> None:
         targets = Path(self._dir.name) / "targets.json"
         targets.write_text(self.target.as_json() + "\n")
-        command = [
-            str(vegeta_binary()),
-            "attack",
-            "-format=json",
-            f"-targets={targets}",
-            f"-rate={self.rate:g}/1s",
-            f"-duration={self.max_seconds:g}s",
-            f"-timeout={REQUEST_TIMEOUT}",
-            "-keepalive=true",
-            f"-max-workers={MAX_WORKERS}",
-            f"-max-body={MAX_BODY_BYTES}",
-            f"-output={self._results}",
-        ]
+        command = attack_command(targets, self.rate, self.max_seconds, self._results)
         self._process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
 
     def stop(self) -> list[Hit]:
@@ -133,9 +147,7 @@ class Attack:
         if self._process.returncode not in (0, -signal.SIGINT) or not self._results.exists():
             raise RuntimeError(f"vegeta attack failed ({self._process.returncode}): {err.strip()}")
         try:
-            self._hits = decode(
-                run([str(vegeta_binary()), "encode", "--to=json", str(self._results)])
-            )
+            self._hits = decode_file(self._results)
         finally:
             self._dir.cleanup()
         return self._hits
@@ -156,4 +168,5 @@ def _hit(result: dict) -> Hit:
         headers=headers,
         error=result.get("error") or None,
         body=body,
+        request=f"{result.get('method', '')} {result.get('url', '')}".strip(),
     )

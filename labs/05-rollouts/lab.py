@@ -33,27 +33,8 @@ def start(session: Session) -> None:
 
 def ship_bad_release(session: Session) -> None:
     """v2 with FAULT_STATUS_CODE=500 left on: probes pass (they are not business requests), so
-    the rollout completes and then every request fails. One patch, so one revision."""
-    kube = session.kube
-    image = actions.app_image(RELEASE)
-    body = {
-        "spec": {
-            "template": {
-                "metadata": {"labels": {appops.VERSION_LABEL: RELEASE}},
-                "spec": {
-                    "containers": [
-                        {
-                            "name": appops.CONTAINER,
-                            "image": image,
-                            "env": [{"name": "FAULT_STATUS_CODE", "value": "500"}],
-                        }
-                    ]
-                },
-            }
-        }
-    }
-    kube.apps.patch_namespaced_deployment(APP_NAME, APP_NAMESPACE, body)
-    appops.wait_rolled_out(kube)
+    the rollout completes and then every request fails."""
+    actions.ship_release(session, RELEASE, {"FAULT_STATUS_CODE": "500"})
 
 
 def solve(session: Session) -> None:

@@ -37,6 +37,7 @@ FIRST_FAILURE = {
     8: "queries.yaml has a query for each golden signal",
     9: "diagnosis.yaml names why the containers stop",
     10: "a merge-request pipeline creates the e2e job",
+    11: "users are served again: the steady traffic gets 2xx",
 }
 MIN_LABS = 8
 

@@ -8,15 +8,18 @@ from the cluster, and still nothing was learnt, so the check must not pass.
 
 from __future__ import annotations
 
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from kindlab.bringup.appdeploy import APP_OVERLAY
-from kindlab.cluster.names import APP_TAG
+from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_TAG
+from kindlab.core import wait
 from kindlab.drills import appops
-from labs import actions, catalog
+from labs import actions, catalog, facts
 from labs.session import Session
 
 
@@ -163,6 +166,44 @@ def lab6_liveness_on_another_port(session: Session) -> None:
     apply_workspace(session, 6)
 
 
+def lab11_fault_switched_off(session: Session) -> None:
+    """A hotfix on top of v3 instead of a rollback: the fault's env removed."""
+    deployment = f"deployment/{APP_NAME}"
+    session.kube.kubectl("set", "env", deployment, "-n", APP_NAMESPACE, "FAULT_STATUS_CODE-")
+    appops.wait_rolled_out(session.kube)
+
+
+def lab11_overlay_and_no_postmortem(session: Session) -> None:
+    tox_up(session)
+    start = catalog.get(11).folder / "start" / "postmortem.md"
+    (workspace(session, 11) / "postmortem.md").write_text(start.read_text())
+
+
+def lab11_release_time_as_detection(session: Session) -> None:
+    lab = catalog.get(11)
+    lab.solve(session)
+    released = facts.read(session, lab)["released_at"]
+    shipped = datetime.fromtimestamp(released, UTC).strftime("%H:%M")
+    text = (workspace(session, 11) / "postmortem.md").read_text()
+    detected = re.search(r"Detected: (\d\d:\d\d)", text)
+    assert detected, "the reference postmortem gives Detected: HH:MM"
+    edit(session, 11, "postmortem.md", (detected[0], f"Detected: {shipped}"))
+
+
+def lab11_scale_to_zero_and_back(session: Session) -> None:
+    """A "clean restart" after the rollback: `kubectl scale --replicas=0`, then back to 3."""
+    lab11_reference_postmortem(session)
+    kube = session.kube
+    appops.scale(kube, 0)
+    wait.wait_for(appops.settled(kube, 0), "every app pod gone", 180)
+    appops.scale(kube, 3)
+    appops.wait_rolled_out(kube)
+
+
+def lab11_reference_postmortem(session: Session) -> None:
+    catalog.get(11).solve(session)
+
+
 OVERLAY = "re-apply the committed overlay (kubectl apply -k k8s/overlays/kind)"
 NOT_YOURS = "the cluster does not run what"
 WRONG_FIXES: dict[int, list[WrongFix]] = {
@@ -275,6 +316,35 @@ WRONG_FIXES: dict[int, list[WrongFix]] = {
             lab9_symptom_as_cause,
             "diagnosis.yaml names why the containers stop",
             "not what Kubernetes recorded",
+        ),
+    ],
+    11: [
+        WrongFix(
+            "the fault switched off on v3 (kubectl set env ... FAULT_STATUS_CODE-)",
+            lab11_fault_switched_off,
+            "release v3 no longer runs",
+            "still run release v3",
+        ),
+        WrongFix(
+            "tox -e up as the rollback, and no postmortem",
+            lab11_overlay_and_no_postmortem,
+            "the postmortem says what broke, when monitoring saw it, and the fix",
+            "still TODO",
+            after_solution=True,
+        ),
+        WrongFix(
+            "the postmortem gives the release's time as the detection time",
+            lab11_release_time_as_detection,
+            "the postmortem says what broke, when monitoring saw it, and the fix",
+            "went out, not when seen",
+            after_solution=True,
+        ),
+        WrongFix(
+            "after the rollback, a clean restart: scaled to zero and back",
+            lab11_scale_to_zero_and_back,
+            "no request failed because of the recovery, since the release",
+            "the recovery took capacity away",
+            after_solution=True,
         ),
     ],
 }
