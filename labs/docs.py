@@ -4,8 +4,9 @@ lab's README.md, hints.md and solution/README.md (and of labs/README.md).
 A learner copies these; a removed module, a tox env that does not exist or a wrong labctl verb
 must fail the tests, not the learner. The blocks are read, checked and run as the README's and
 docs/' are (kindlab.testing.docblocks, .doccheck): a ```sh norun block is shown but never run by the
-cluster self-test (a watch, a pager, a load loop); every other ```sh block is runnable, command
-by command, with the lab's environment (`labctl env`).
+cluster self-test; a ```sh watch block (a `--watch`, a loop of requests) runs for a few seconds
+and must still be running then; every other ```sh block is runnable, command by command, with
+the lab's environment (`labctl env`).
 """
 
 from __future__ import annotations
@@ -36,6 +37,10 @@ class Command:
     runnable: bool
     # False for a `command` inside a sentence: checked statically, never run.
     fenced: bool = True
+    # A ```sh watch block, whole: it runs until stopped (labs/docsrun.py runs it for a while).
+    watch: bool = False
+    # The first line of its fenced block (0 inline): the commands of one block go together.
+    block: int = 0
 
     @property
     def where(self) -> str:
@@ -81,15 +86,20 @@ def all_documents() -> list[Path]:
 
 
 def commands(document: Path) -> list[Command]:
-    """Every command of a document: those of ```sh blocks, line by line, then the inline ones
-    outside fenced blocks."""
-    blocks = docblocks.fenced_blocks(document)
-    found = [
-        Command(document, line, text, block.runnable)
-        for block in blocks
-        if block.language in docblocks.SHELLS
-        for line, text in block.lines()
-    ]
+    """Every command of a document: those of ```sh blocks, line by line (a ```sh watch block
+    as one), then the inline ones outside fenced blocks."""
+    found: list[Command] = []
+    for block in docblocks.fenced_blocks(document):
+        if block.language not in docblocks.SHELLS:
+            continue
+        if docblocks.WATCH in block.tags:
+            text = block.text.strip()
+            found.append(Command(document, block.line, text, False, watch=True, block=block.line))
+            continue
+        found.extend(
+            Command(document, line, text, block.runnable, block=block.line)
+            for line, text in block.lines()
+        )
     for line, code in docblocks.inline_code(document):
         if docblocks.is_command(code):
             found.append(Command(document, line, code, runnable=False, fenced=False))

@@ -7,15 +7,19 @@ in `labs/work/`); the self-test's cluster has another name, ports moved by KINDL
 and a workspace of its own, so each command is rewritten to match (`for_shell`). kubectl and
 kind are the binaries `labctl env` names, on PATH.
 
-Some commands are not run, each for a stated reason (`skipped`): ```sh norun blocks (watch
-loops, pagers: they never finish), commands with a `<placeholder>` the learner fills in, and
-`labctl start|check|solve|reset N`, which the self-test itself runs around these commands.
+A ```sh watch block (`kubectl get pods --watch`, a loop of requests) never finishes by itself: it
+runs for WATCH_SECONDS under timeout(1), which stops its whole process group, and passes if it
+was still running then (a wrong flag or resource fails at once). Some commands are not run,
+each for a stated reason (`skipped`): ```sh norun blocks, commands with a `<placeholder>` the
+learner fills in, and `labctl start|check|solve|reset N`, which the self-test itself runs around
+these commands.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import shlex
 import sys
 import time
 from dataclasses import dataclass
@@ -28,6 +32,8 @@ INGRESS_PORT, PROMETHEUS_PORT, APP_PORT = 8080, 9090, 5000
 SELF_TESTED = re.compile(r"^labctl (start|check|solve|reset) \d+\b")
 PLACEHOLDER = re.compile(r"<[a-z][^<>]*>")
 TIMEOUT = 90
+WATCH_SECONDS = 3
+STILL_RUNNING = 124
 
 
 @dataclass(frozen=True)
@@ -61,6 +67,8 @@ def skipped(command: Command) -> str | None:
     """Why a documented command is not run, or None when it is."""
     if not command.fenced:
         return "a command in a sentence (checked statically)"
+    if command.watch:
+        return None
     if not command.runnable:
         return "marked norun: it does not finish by itself, or the README says why"
     if PLACEHOLDER.search(command.text):
@@ -91,6 +99,8 @@ class Outcome:
 
     @property
     def ok(self) -> bool:
+        if self.command.watch:
+            return self.code in (0, STILL_RUNNING)
         # `kubectl diff` exits 1 when it found differences: what it is run to show.
         return self.code == 0 or (self.code == 1 and self.typed.startswith("kubectl diff "))
 
@@ -102,6 +112,7 @@ class Outcome:
 def run(command: Command, env: Environment, cwd: Path) -> Outcome:
     """One command in bash from the repository root, as the learner runs it there."""
     typed = for_shell(command.text, env)
+    script = f"timeout {WATCH_SECONDS} bash -c {shlex.quote(typed)}" if command.watch else typed
     started = time.monotonic()
-    code, output = docblocks.run_shell(typed, cwd, env.variables(), TIMEOUT)
+    code, output = docblocks.run_shell(script, cwd, env.variables(), TIMEOUT)
     return Outcome(command, typed, code, output, time.monotonic() - started)

@@ -7,6 +7,9 @@ How a Markdown file marks its blocks (the info string after the opening fence):
   on that tier's cluster).
 - ```` ```sh norun ````: checked statically only (a command that builds for minutes, deletes
   the cluster or needs another host).
+- ```` ```sh watch ````: a command that runs until the reader stops it (`--watch`, a loop of
+  requests). Not run by the page runners; the labs tier runs each such block for a few seconds
+  and passes it if it is still running then (labs/docsrun.py).
 - anything else (```` ```text ````, ```` ```yaml ````, indented blocks): not a command.
 
 A `command` written inline in a sentence is read too (checked, never run). The labs' READMEs,
@@ -25,7 +28,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 SHELLS = {"sh", "bash", "shell"}
-NORUN = "norun"
+NORUN, WATCH = "norun", "watch"
 FENCE = re.compile(r"^(?P<indent> *)(?P<fence>`{3,}|~{3,})(?P<info>.*)$")
 # A `code span` in a sentence (not a fence), and the first words that make one a command.
 INLINE = re.compile(r"(?<!`)`([^`\n]+)`(?!`)")
@@ -93,7 +96,7 @@ def fenced_blocks(path: Path) -> list[ShellBlock]:
         while index < len(lines) and not lines[index].strip().startswith(fence):
             index += 1
         body = "\n".join(line[len(opening["indent"]) :] for line in lines[start:index])
-        runs = NORUN not in words[1:]
+        runs = not {NORUN, WATCH} & set(words[1:])
         blocks.append(ShellBlock(path, start + 1, body, runs, frozenset(words[1:]), words[0]))
         index += 1
     return blocks

@@ -8,6 +8,7 @@ those (`tox -e labs -- -k "lab01 or lab10"`) creates none.
 
 from __future__ import annotations
 
+import itertools
 import socket
 import subprocess
 import time
@@ -116,19 +117,31 @@ def run_documented_commands(lab: Lab, session: Session, home: Path) -> list[docs
         # The README runs the container itself: the one `solve` started would hold its name.
         subprocess.run(["docker", "rm", "--force", "kindlab-lab1"], check=False)
     outcomes: list[docsrun.Outcome] = []
+    blocks_run: list[tuple[str, ...]] = []
     for document in docs.lab_documents(lab.folder):
-        for command in docs.commands(document):
-            why = docsrun.skipped(command)
-            if any(done.command.text == command.text for done in outcomes):
-                why = "the same command ran above"
-            if why:
-                if command.fenced:
-                    print(f"    skip  {command.where}: {why}", flush=True)
+        for _, block in itertools.groupby(docs.commands(document), key=lambda c: c.block):
+            # A block runs whole or not at all: `docker rm` then `docker run` must both run.
+            commands = [c for c in block if not _skipped(c)]
+            texts = tuple(c.text for c in commands)
+            if not commands:
                 continue
-            outcome = docsrun.run(command, env, REPO_ROOT)
-            print(f"    {outcome.code:>4}  {outcome.typed} ({outcome.seconds:.1f} s)", flush=True)
-            outcomes.append(outcome)
+            if texts in blocks_run:
+                print(f"    skip  {commands[0].where}: the same block ran above", flush=True)
+                continue
+            blocks_run.append(texts)
+            for command in commands:
+                outcome = docsrun.run(command, env, REPO_ROOT)
+                shown = f"{outcome.code:>4}  {outcome.typed} ({outcome.seconds:.1f} s)"
+                print(f"    {shown}", flush=True)
+                outcomes.append(outcome)
     return outcomes
+
+
+def _skipped(command: docs.Command) -> bool:
+    why = docsrun.skipped(command)
+    if why and command.fenced:
+        print(f"    skip  {command.where}: {why}", flush=True)
+    return why is not None
 
 
 def test_every_lab_is_tested_here():

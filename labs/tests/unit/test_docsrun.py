@@ -93,3 +93,28 @@ def test_kubectl_diff_finding_differences_is_no_failure(tmp_path):
     found = docsrun.Outcome(command("kubectl diff -k x"), "kubectl diff -k x", 1, "", 0.1)
     broken = docsrun.Outcome(command("kubectl diff -k x"), "kubectl diff -k x", 2, "", 0.1)
     assert found.ok and not broken.ok
+
+
+def test_a_watch_block_is_one_command_that_is_run(tmp_path):
+    page = tmp_path / "README.md"
+    page.write_text("```sh watch\nwhile true; do\n  date\ndone\n```\n")
+    (found,) = docs.commands(page)
+    assert (found.text, found.watch) == ("while true; do\n  date\ndone", True)
+    assert docsrun.skipped(found) is None
+
+
+def watch(text: str) -> Command:
+    return Command(docs.LABS_DIR / "03-probes" / "README.md", 1, text, False, watch=True)
+
+
+def test_a_watch_still_running_after_its_seconds_passes(tmp_path):
+    outcome = docsrun.run(watch("while true; do echo tick; sleep 0.5; done"), ENV, tmp_path)
+    assert outcome.code == docsrun.STILL_RUNNING and outcome.ok
+    assert "tick" in outcome.output
+    assert outcome.seconds < docsrun.WATCH_SECONDS + 5, "stopped with its whole process group"
+
+
+@pytest.mark.parametrize("text", ["kubectl-that-does-not-exist get pods --watch", "false"])
+def test_a_watch_that_fails_at_once_fails(tmp_path, text):
+    outcome = docsrun.run(watch(text), ENV, tmp_path)
+    assert not outcome.ok, outcome.output
