@@ -126,17 +126,20 @@ def _number(segment: Path) -> int:
 
 def _alive(pid: int) -> bool:
     """The vegeta process `pid` runs: not gone, not a zombie (reaped here if it is our child),
-    and not another program that got the number since."""
+    and not another program that got the number since. The name comes from /proc/PID/stat,
+    which keeps it while the process exits (its cmdline is empty by then)."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
-        command = Path(f"/proc/{pid}/cmdline").read_bytes()
     except OSError:
         return False
-    if stat.rpartition(")")[2].split()[0] == "Z":
+    name, state = stat[stat.find("(") + 1 : stat.rfind(")")], stat[stat.rfind(")") + 2 :][:1]
+    if name != "vegeta":
+        return False
+    if state in {"Z", "X"}:
         with contextlib.suppress(ChildProcessError):
             os.waitpid(pid, os.WNOHANG)
         return False
-    return b"vegeta" in command
+    return True
 
 
 def gaps(hits: list[Hit], longer_than: float) -> list[tuple[float, float]]:
