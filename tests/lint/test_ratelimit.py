@@ -63,6 +63,14 @@ def seconds(duration: str) -> float:
     return int(value) * {"ms": 0.001, "s": 1, "m": 60}[unit]
 
 
+def max_delay(average: int, period: float) -> float:
+    """How long Traefik holds a request for a token rather than answer 429: 1/(2 x rate), at
+    most 0.5 s (pkg/middlewares/ratelimiter/rate_limiter.go). A 0.1 s flood at 5/s with a burst
+    of 10 got 12 answers through, not the 11 a bare token bucket allows (CI, 2026-12-07)."""
+    per_second = average / period
+    return 0.5 if per_second < 1 else 1 / (2 * per_second)
+
+
 def test_only_work_is_rate_limited(rendered):
     """Fails on the old overlay, whose one Ingress sent /work through the retry alone."""
     objects = rendered[PRODUCTION]
@@ -103,8 +111,11 @@ def test_traefik_answers_429_above_the_limit_and_200_below(rendered, tmp_path):
     assert within_burst == [200] * burst
     assert steady == [200] * average
     assert set(codes) == {200, 429}, codes
-    # The bucket holds `burst` and refills at average/period while the flood lasts.
-    assert codes.count(200) <= burst + average * elapsed / period + 1, (codes, elapsed)
-    assert codes.count(429) >= flood - burst - average * elapsed / period - 1, (codes, elapsed)
+    # The bucket holds `burst` and refills at average/period while the flood lasts; Traefik
+    # also admits a request whose token comes within its maxDelay, holding it until then.
+    # Two more for rounding: a token partly refilled at each end of the flood.
+    tokens = burst + average * (elapsed + max_delay(average, period)) / period + 2
+    assert codes.count(200) <= tokens, (codes, elapsed)
+    assert codes.count(429) >= flood - tokens, (codes, elapsed)
     # Traefik's own answer: the app stamps every reply it gives.
     assert not [r for r in replies if r.status_code == 429 and SERVED_BY_HEADER in r.headers]
