@@ -1,41 +1,29 @@
 """Background traffic that outlives its starter, with real vegeta against a loopback server."""
 
 import os
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
 from kindlab.load.background import BackgroundTraffic, gaps
 from kindlab.load.vegeta import Hit, Target
+from kindlab.tests.loopback import QuietHandler, serving
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     def do_GET(self):
-        self._answer(200)
+        self.answer(200)
 
     def do_POST(self):
         self.rfile.read(int(self.headers["Content-Length"]))
-        self._answer(500)
-
-    def _answer(self, status):
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
+        self.answer(500)
 
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with serving(Handler) as url:
+        yield url
 
 
 @pytest.fixture

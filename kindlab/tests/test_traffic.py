@@ -1,17 +1,16 @@
 """The load generator against a real HTTP server on loopback."""
 
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from kindlab.clients.ingress import IngressClient
 from kindlab.load import vegeta
 from kindlab.load.traffic import Record, TrafficGenerator, TrafficReport, traffic
+from kindlab.tests.loopback import QuietHandler, serving
 
 
-class Handler(BaseHTTPRequestHandler):
+class Handler(QuietHandler):
     counter = 0
 
     def do_GET(self):
@@ -19,24 +18,14 @@ class Handler(BaseHTTPRequestHandler):
         if self.path == "/slow":
             time.sleep(0.5)
         failing = self.headers["Host"] != "app.test" or type(self).counter % 5 == 0
-        self.send_response(502 if failing else 200)
-        self.send_header("X-Served-By", f"pod-{self.counter % 3}")
-        self.send_header("X-App-Version", "v1")
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"ok")
-
-    def log_message(self, *args):
-        pass
+        headers = {"X-Served-By": f"pod-{self.counter % 3}", "X-App-Version": "v1"}
+        self.answer(502 if failing else 200, headers)
 
 
 @pytest.fixture
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_port}"
-    httpd.shutdown()
+    with serving(Handler) as url:
+        yield url
 
 
 def test_records_every_request_with_pod_version_and_failures(server):
