@@ -105,6 +105,9 @@ class Lab:
     difficulty: str = "core"
     check_duration: str = ""
     needs: tuple[str, ...] = ()
+    # Its start leaves traffic running in the background (lab 11): a load no single check owns,
+    # so the self-test holds the machine's load slot (kindlab.host.loadslot) for the whole lab.
+    steady_traffic: bool = False
 
 
 @dataclass(frozen=True)

@@ -303,6 +303,7 @@ LAB = Lab(
     difficulty="advanced",
     check_duration="~25 s",
     needs=("the lab cluster (tox -e up)", "labs 5 and 8 first"),
+    steady_traffic=True,
     start=start,
     solve=solve,
     steps=(

@@ -12,6 +12,7 @@ import itertools
 import socket
 import subprocess
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -20,6 +21,7 @@ from kindlab.cluster.endpoints import port_offset
 from kindlab.cluster.identity import kubeconfig_path
 from kindlab.cluster.names import APP_NAMESPACE
 from kindlab.core.paths import REPO_ROOT
+from kindlab.host.loadslot import load_slot
 from kindlab.testing.gates import require_docker
 from labs import actions, catalog, docs, docsrun, hints
 from labs.framework import CheckReport, Lab, Status, StepResult, run_check
@@ -72,6 +74,19 @@ def lab_session(request: pytest.FixtureRequest, labs_home: Path) -> Session:
     if lab.needs_docker:
         require_docker(f"lab {lab.number}")
     return Session(workdir=labs_home / "work")
+
+
+@pytest.fixture
+def machine_load(request: pytest.FixtureRequest) -> Iterator[None]:
+    """The machine's load slot for a lab whose start leaves traffic running: the e2e job's
+    measurements beside this tier must not share the machine with it (a crash test beside
+    lab 11 once saw 643 timeouts)."""
+    lab = catalog.get(request.node.callspec.params["number"])
+    if not lab.steady_traffic:
+        yield
+        return
+    with load_slot(f"labs: lab {lab.number} and its steady background traffic"):
+        yield
 
 
 def try_wrong_fixes(lab: Lab, session: Session, after_solution: bool) -> None:
@@ -171,7 +186,7 @@ def test_lab_has_readme_hints_solution_and_named_steps(number):
 
 @pytest.mark.parametrize("number", sorted(FIRST_FAILURE), ids=lab_id)
 def test_start_state_fails_at_its_step_and_reference_solution_passes(
-    number, lab_session, run_report, labs_home
+    number, machine_load, lab_session, run_report, labs_home
 ):
     lab, session = catalog.get(number), lab_session
     figures: dict[str, float] = {}
