@@ -61,9 +61,10 @@ class BackgroundTraffic:
         if self.running():
             self._stop()
             self._launch()
+        live = self._pid_segment()
         found: list[Hit] = []
         for segment in sorted(self.folder.glob(SEGMENTS), key=_number):
-            if self._pid_segment() != segment:
+            if segment != live:
                 found.extend(decode_file(segment))
         return sorted(found, key=lambda hit: hit.sent_at)
 
