@@ -12,7 +12,7 @@ import pytest
 
 from e2e.load import MIN_RATE, REPLICAS, ROLLOUT_REQUESTS, production_load
 from kindlab.cluster import waits
-from kindlab.cluster.names import APP_NAME, APP_NAMESPACE
+from kindlab.cluster.names import APP_CONTAINER, APP_NAME, APP_NAMESPACE
 from kindlab.core import wait
 from kindlab.drills import appops
 
@@ -101,20 +101,13 @@ def test_bad_release_stalls_while_old_pods_serve(restore_app, ingress, run_repor
 def test_checker_catches_drops_when_shutdown_is_abrupt(restore_app, ingress, run_report):
     """Negative control: no preStop pause, no drain, tiny grace → the rollout must drop requests."""
     kube = restore_app.kube
-    kube.apps.patch_namespaced_deployment(
-        APP_NAME,
-        APP_NAMESPACE,
-        [
-            {"op": "remove", "path": "/spec/template/spec/containers/0/lifecycle"},
-            {
-                "op": "replace",
-                "path": "/spec/template/spec/terminationGracePeriodSeconds",
-                "value": 1,
-            },
-        ],
-    )
-    appops.wait_rolled_out(kube)
-    appops.set_env(kube, SHUTDOWN_DRAIN_SECONDS="0", GRACEFUL_TIMEOUT="1")
+    # One patch, so one rollout (a strategic merge: `None` removes the preStop hook).
+    abrupt = {"name": APP_CONTAINER, "lifecycle": None, "env": [
+        {"name": "SHUTDOWN_DRAIN_SECONDS", "value": "0"},
+        {"name": "GRACEFUL_TIMEOUT", "value": "1"},
+    ]}  # fmt: skip
+    template = {"spec": {"terminationGracePeriodSeconds": 1, "containers": [abrupt]}}
+    kube.apps.patch_namespaced_deployment(APP_NAME, APP_NAMESPACE, {"spec": {"template": template}})
     appops.wait_rolled_out(kube)
     # The control needs no volume: any drop proves the checker sees drops.
     report, seconds = _roll(kube, ingress, lambda: appops.set_env(kube, ROLL="1"), min_requests=0)

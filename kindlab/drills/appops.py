@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from kindlab.bringup.appdeploy import apply_app_overlay, wait_rolled_out
 from kindlab.bringup.health import fault_call
-from kindlab.cluster.kube import Kube
+from kindlab.cluster.kube import Kube, or_none
 from kindlab.cluster.names import APP_CONTAINER as CONTAINER
 from kindlab.cluster.names import APP_NAME, APP_NAMESPACE, APP_SELECTOR
 from kindlab.core import wait
@@ -103,3 +103,17 @@ def ready_pods(kube: Kube) -> int:
     """Ready pods of the app across all its ReplicaSets, as the Deployment counts them."""
     dep = kube.apps.read_namespaced_deployment(APP_NAME, APP_NAMESPACE)
     return dep.status.ready_replicas or 0
+
+
+def remove_app(kube: Kube, timeout: float = 300) -> None:
+    """No app at all, as on a cluster that never had a release: its namespace, and everything in
+    it, deleted. A cluster that served something else before (the labs) can then play a
+    production that has never seen the app."""
+    if or_none(kube.core.delete_namespace, APP_NAMESPACE) is None:
+        return
+
+    def gone() -> tuple[bool, str]:
+        left = or_none(kube.core.read_namespace, APP_NAMESPACE)
+        return left is None, f"namespace {APP_NAMESPACE} is {left.status.phase if left else 'gone'}"
+
+    wait.wait_for(gone, f"the app's namespace {APP_NAMESPACE} to be deleted", timeout)

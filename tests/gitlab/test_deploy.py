@@ -2,8 +2,9 @@
 
 "Production" is the lab stack brought up as `tox -e up` does (cluster, then add-ons: Traefik,
 Prometheus, ...; e2e's fixtures) on the cluster $KINDLAB_CLUSTER_NAME, with no app: the deploy
-job creates it. Each release is a commit of a throwaway repository holding this checkout's
-files, so $CI_COMMIT_SHA, and with it $APP_IMAGE, differs per release, as in GitLab.
+job creates it (an app an earlier tier left there, the labs' in `tox -m ci`, is removed first).
+Each release is a commit of a throwaway repository holding this checkout's files, so
+$CI_COMMIT_SHA, and with it $APP_IMAGE, differs per release, as in GitLab.
 
 One change to the production overlay there: its CPU request per pod, 500m, becomes 100m. A kind
 node offers the scheduler the host's CPUs (2 here), the control plane and add-ons ask for 1.2 of
@@ -177,10 +178,18 @@ def ship(
 
 
 @pytest.fixture(scope="module")
+def production_cluster(cluster: Cluster, endpoints: Endpoints) -> Cluster:
+    """Production before its first release: the add-ons and no app. In `tox -m ci` the labs
+    self-test's cluster plays it (tox.ini: no second cluster made beside the e2e job's traffic),
+    so whatever the labs left of the app goes first."""
+    appops.remove_app(cluster.kube)
+    return cluster
+
+
+@pytest.fixture(scope="module")
 def good_release(
     job_runner: runner.Runner,
-    cluster: Cluster,
-    endpoints: Endpoints,
+    production_cluster: Cluster,
     bringup: BringUp,
     work_tree: WorkTree,
     run_report: RunReport,
@@ -189,7 +198,7 @@ def good_release(
     image = bringup.app_image()
     work_tree.commit(f"release {GOOD_TAG}")
     release = Release(GOOD_TAG, image, work_tree.path)
-    return ship(job_runner, cluster, work_tree, release, run_report, "deploy_good_tag")
+    return ship(job_runner, production_cluster, work_tree, release, run_report, "deploy_good_tag")
 
 
 @pytest.fixture(scope="module")
