@@ -13,7 +13,7 @@ import pytest
 
 from kindlab.core.paths import REPO_ROOT
 from kindlab.testing import doccheck
-from labs import catalog, docs
+from labs import catalog, docs, docsrun
 
 COMMANDS_IN_DOCS = [c for d in docs.all_documents() for c in docs.commands(d)]
 VOCABULARY = docs.vocabulary()
@@ -75,3 +75,20 @@ def test_every_lab_readme_has_runnable_commands():
             c for d in docs.lab_documents(lab.folder) for c in docs.commands(d) if c.runnable
         ]
         assert runnable, f"labs/{lab.slug} shows no ```sh block"
+
+
+def never_run(commands: list[docs.Command]) -> list[docs.Command]:
+    """Fenced commands the labs tier would leave out for a reason other than a <placeholder> or
+    being labctl's own (a ```sh norun block): shown to a learner, proven by nobody."""
+    reasons = {"has a <placeholder> the learner fills in", "run by the self-test itself"}
+    return [c for c in commands if c.fenced and docsrun.skipped(c) not in (None, *reasons)]
+
+
+def test_every_fenced_command_of_the_labs_is_run_by_the_labs_tier():
+    assert [c.where for c in never_run(COMMANDS_IN_DOCS)] == []
+
+
+def test_a_norun_block_in_a_lab_is_caught(tmp_path):
+    page = tmp_path / "hints.md"
+    page.write_text("```sh norun\nkubectl -n kindlab rollout undo deployment/kindlab-app\n```\n")
+    assert [(c.source, c.line) for c in never_run(docs.commands(page))] == [(page, 2)]
