@@ -5,8 +5,11 @@ import time
 
 import pytest
 
+from kindlab.clients.ingress import IngressClient
 from kindlab.core import wait
 from kindlab.host import loadslot
+from kindlab.load.traffic import traffic
+from kindlab.tests.loopback import QuietHandler, serving
 
 HOLDER = """
 import sys, time
@@ -121,3 +124,26 @@ def test_a_folder_of_another_user_is_refused(slot_dir, monkeypatch):
 def test_the_pipeline_names_the_folders_owner_for_its_root_jobs(slot_dir, monkeypatch):
     monkeypatch.setenv(loadslot.OWNER_VARIABLE, "4242")
     assert 4242 in loadslot.trusted_owners()
+
+
+class Answers200(QuietHandler):
+    def do_GET(self):
+        self.answer(200)
+
+
+def test_only_measured_traffic_waits_for_the_slot(slot_dir, monkeypatch):
+    """An alert drill's few requests a second, which nobody counts, run while another process
+    holds the slot (the e2e job's drill once waited 99 s for lab 11); measured traffic waits."""
+    monkeypatch.setattr(loadslot, "WAIT_SECONDS", 1.0)
+    holder = _hold(30.0)
+    try:
+        with serving(Answers200) as url:
+            client = IngressClient(url, "app.test")
+            with traffic(client, rate=20, measured=False) as report:
+                time.sleep(0.5)
+            assert report.sent > 0 and not report.failed, report.summary()
+            with pytest.raises(wait.WaitTimeout, match=r"load slot"), traffic(client, rate=20):
+                pass
+    finally:
+        holder.kill()
+        holder.wait()
