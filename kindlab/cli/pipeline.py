@@ -7,6 +7,10 @@ job's status and time go to reports/pipeline.json:
       the merge-request pipeline (lint, unit, build, e2e), or only the jobs named. Options not
       listed below go to gitlab-ci-local, e.g. `--variable E2E_SELECT='...'` to run a subset of
       the e2e suite.
+  kindlab pipeline --prepare
+      only what the jobs run in and on (job images or their stand-ins, the registry's image,
+      air-gapped also the e2e job's image and the jobs' Go tools); no job runs. `tox -m ci`
+      does this beside the cluster build (tox -e jobimages).
   kindlab pipeline deploy --tag TAG [--cluster NAME] [--image REF] [OPTIONS]
       the deploy job of the pipeline of tag TAG, against the running kind cluster NAME
       (default: $KINDLAB_CLUSTER_NAME, else kindlab) as production, shipping the local image
@@ -67,10 +71,17 @@ def main(argv: list[str] | None = None) -> int:
     mode = parser.add_mutually_exclusive_group()
     mode.add_argument("--airgap", action="store_true", default=None, help="force air-gapped mode")
     mode.add_argument("--online", dest="airgap", action="store_false", help="force online mode")
+    parser.add_argument("--prepare", action="store_true", help="make what the jobs need, run none")
     args, extra = parser.parse_known_args(argv)
     airgap = args.airgap if args.airgap is not None else airgap_setting()
+    if args.prepare and extra:
+        parser.error(f"--prepare runs no job: {' '.join(extra)}")
     deploying = extra[:1] == [production.JOB]
     try:
+        if args.prepare:
+            runner.prepare_pipeline(airgap)
+            say("the pipeline's jobs have what they run in")
+            return 0
         result = run_deploy(extra[1:], airgap) if deploying else runner.run_pipeline(extra, airgap)
     except KindlabError as exc:
         say(f"the pipeline could not run: {exc}")

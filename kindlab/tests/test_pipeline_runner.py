@@ -39,10 +39,21 @@ def go_builds(monkeypatch):
 
 
 @pytest.mark.parametrize("airgap", [False, True])
+def test_preparing_builds_what_the_jobs_cannot(monkeypatch, airgap, go_builds):
+    """Air-gapped, the jobs' cache is read-only: what they build from Go is in it beforehand,
+    with the e2e job's image; the registry's image is ours in both modes."""
+    monkeypatch.setattr(runner, "prepare", lambda chosen: runner.Runner(["gcl"], airgap))
+    monkeypatch.setattr(registry, "registry_image", lambda: go_builds.append("registry"))
+    monkeypatch.setattr(standins, "ensure_image", lambda image: go_builds.append(image.ref))
+    assert runner.prepare_pipeline(None).airgap == airgap
+    air_gapped = [standins.e2e_image().ref, "vegeta", "kube-score"] if airgap else []
+    assert go_builds == ["registry", *air_gapped]
+
+
+@pytest.mark.parametrize("airgap", [False, True])
 def test_merge_request_pipeline_with_what_a_runner_provides(tmp_path, airgap, go_builds):
     args = runner.pipeline_args(tmp_path / "variables.yml", REGISTRY, airgap)
-    # Air-gapped, the jobs' cache is read-only: what they build from Go is in it beforehand.
-    assert go_builds == (["vegeta", "kube-score"] if airgap else [])
+    assert not go_builds  # prepare_pipeline built them
     assert "--no-artifacts-to-source" in args  # artifacts never overwrite the host's reports/
     variables = option_values(args, "--variable")
     assert "CI_PIPELINE_SOURCE=merge_request_event" in variables
@@ -146,3 +157,19 @@ def test_the_dind_seeder_has_no_network_and_no_tcp_socket():
 def test_the_registry_container_carries_no_credential():
     command = registry.registry_command("kindlab/registry:v3", registry.CONTAINER)
     assert not [arg for arg in command if "PASSWORD" in arg or "USER=" in arg], command
+
+
+def test_prepare_makes_what_the_jobs_need_and_runs_no_job(monkeypatch):
+    prepared = []
+    monkeypatch.setattr(runner, "prepare_pipeline", prepared.append)
+    monkeypatch.setattr(runner, "run_pipeline", lambda *args: pytest.fail("a job ran"))
+    assert pipeline.main(["--prepare", "--airgap"]) == 0
+    assert prepared == [True]
+
+
+def test_prepare_with_a_job_name_is_a_usage_error(monkeypatch, capsys):
+    monkeypatch.setattr(runner, "prepare_pipeline", lambda airgap: pytest.fail("prepared"))
+    with pytest.raises(SystemExit) as stopped:
+        pipeline.main(["--prepare", "e2e"])
+    assert stopped.value.code == 2
+    assert "--prepare runs no job: e2e" in capsys.readouterr().err

@@ -13,6 +13,7 @@ import tempfile
 from pathlib import Path
 
 from kindlab.build.dockerimages import KEY_LABEL, digest, is_current
+from kindlab.core.cache import building, cache_root
 from kindlab.core.output import say
 from kindlab.core.process import run
 from kindlab.core.versions import pin
@@ -36,6 +37,14 @@ def debian_image(suite: str | None = None) -> str:
     key = digest(suite, MIRROR, *TRIM)
     if is_current(ref, key):
         return ref
+    # smoke, distro and jobimages all start from it at the start of `tox -m ci -p`.
+    with building(cache_root() / f"debian-{suite}"):
+        if not is_current(ref, key):
+            _debootstrap(suite, ref, key)
+    return ref
+
+
+def _debootstrap(suite: str, ref: str, key: str) -> None:
     _ensure_debootstrap()
     with tempfile.TemporaryDirectory(prefix="kindlab-rootfs-") as tmp:
         root = Path(tmp) / "rootfs"
@@ -55,7 +64,6 @@ def debian_image(suite: str | None = None) -> str:
             ],
             input_bytes=tar.communicate()[0],
         )  # fmt: skip
-    return ref
 
 
 def _ensure_debootstrap() -> None:
