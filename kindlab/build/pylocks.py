@@ -4,10 +4,12 @@ pyproject.toml pins only what kindlab imports; what those pull in was whatever P
 day (a fresh image once got another Werkzeug than the host). Each lock (versions/locks/) is
 made by `uv pip compile --generate-hashes` from pyproject.toml and pip installs it in hash-
 checking mode: the image (Dockerfile, `app`) and each tox environment (tox.ini's `deps`). tox
-itself is installed with pipx, as the README tells a newcomer, which has no hash-checking mode.
-A lock records a digest of the pins it was made from, so a lint test can
-say, offline, that a changed pin left it stale; `kindlab lock` remakes them all with the uv
-pinned in pyproject.toml's `lock` extra.
+itself, pinned in versions/versions.env, has a lock of its own (`tox`) that pipx installs as
+hash-checked constraints (`--pip-args="--require-hashes --constraint ..."`), as the README tells
+a newcomer and .ci/run does; the pipeline's jobs give pip the same. pipx's own shared pip comes
+from PyPI unchecked (pipx has no hash mode for it). A lock records a digest of the pins it was
+made from, so a lint test can say, offline, that a changed pin left it stale; `kindlab lock`
+remakes them all with the uv pinned in pyproject.toml's `lock` extra.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from pathlib import Path
 from kindlab.core.errors import KindlabError
 from kindlab.core.paths import REPO_ROOT
 from kindlab.core.process import run
+from kindlab.core.versions import pin
 
 LOCK_DIR = REPO_ROOT / "versions" / "locks"
 PYPROJECT = REPO_ROOT / "pyproject.toml"
@@ -37,6 +40,8 @@ class Lock:
 
     name: str
     extras: tuple[str, ...] = ()
+    # Tools pinned in versions/versions.env (tox -> TOX_VERSION), locked instead of pyproject's.
+    tools: tuple[str, ...] = ()
 
     @property
     def path(self) -> Path:
@@ -50,11 +55,14 @@ LOCKS = (
     Lock("test-cluster", ("test", "cluster")),
     Lock("lint", ("lint", "test", "cluster")),
     Lock("e2e", ("test", "cluster", "browser")),
+    Lock("tox", tools=("tox",)),
 )
 
 
 def requirements(lock: Lock, pyproject: Path = PYPROJECT) -> list[str]:
     """The direct requirements a lock is made from, as pinned."""
+    if lock.tools:
+        return sorted(f"{tool}=={pin(f'{tool.upper()}_VERSION')}" for tool in lock.tools)
     project = tomllib.loads(pyproject.read_text())["project"]
     wanted = list(project["dependencies"])
     for extra in lock.extras:
@@ -88,7 +96,8 @@ def stale(lock: Lock, pyproject: Path = PYPROJECT) -> list[str]:
     text = lock.path.read_text()
     problems = []
     if f"{INPUTS_PREFIX}{inputs_digest(lock, pyproject)}" not in text:
-        problems.append(f"{lock.path.name} was made from other pins than pyproject.toml's")
+        source = "versions/versions.env" if lock.tools else "pyproject.toml"
+        problems.append(f"{lock.path.name} was made from other pins than {source}'s")
     locked = locked_pins(lock.path)
     for requirement in requirements(lock, pyproject):
         match = PIN.match(requirement)

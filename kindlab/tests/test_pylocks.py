@@ -29,6 +29,16 @@ def test_a_changed_pin_makes_the_lock_stale(tmp_path):
     assert "app.txt lacks flask==3.0.0" in problems
 
 
+def test_a_changed_tool_pin_makes_its_lock_stale(monkeypatch):
+    """tox's lock follows TOX_VERSION of versions/versions.env, not pyproject.toml."""
+    (tox,) = [lock for lock in pylocks.LOCKS if lock.name == "tox"]
+    monkeypatch.setattr(pylocks, "pin", {"TOX_VERSION": "4.0.0"}.get)
+    assert pylocks.stale(tox) == [
+        "tox.txt was made from other pins than versions/versions.env's",
+        "tox.txt lacks tox==4.0.0",
+    ]
+
+
 def test_a_requirement_without_a_hash_is_reported(tmp_path, monkeypatch):
     (app,) = [lock for lock in pylocks.LOCKS if lock.name == "app"]
     monkeypatch.setattr(pylocks, "LOCK_DIR", tmp_path)

@@ -2,7 +2,8 @@
 
 Each suite's root comes from debootstrap (no registry answers here; kindlab/debian:<suite> is
 cached by suite), and the README's block tagged `prerequisites` runs verbatim in it as root
-(sudo is installed first: a stock install has it, minbase does not). Then `tox --version` from
+(sudo is installed first: a stock install has it, minbase does not), then its block tagged `tox`
+in a copy of this checkout (the user's clone, whose tox lock it reads). Then `tox --version` from
 the PATH `pipx ensurepath` gives the next shell, and the README's block tagged `doctor`, verbatim,
 in a copy of this checkout, talking to the host's engine through its socket.
 
@@ -83,6 +84,8 @@ def run_prerequisites(suite: str, checkout: bytes) -> str:
         "set -euo pipefail\nmkdir /kindlab && tar -C /kindlab -x\n"
         + STOCK_SUDO
         + readme_block("prerequisites")
+        + "cd /kindlab   # the clone\n"
+        + readme_block("tox")
         + NEXT_SHELL
         + readme_block("doctor")
     )

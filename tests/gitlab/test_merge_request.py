@@ -138,10 +138,8 @@ def test_reports_come_out_as_artifacts(merge_request_pipeline):
 
 
 def test_a_failed_job_fails_the_checks(run_gitlab_pipeline):
-    """The unit job, broken for real (a tox pin pip rejects), run by the runner.
-
-    (A pin like 0.0.0 is no good: PyPI has a tox 0.0.0, which installs and then fails to run.)
-    """
+    """The unit job, broken for real (a TOX_VERSION that the hash-checked tox lock,
+    versions/locks/tox.txt, does not install), run by the runner."""
     broken = run_gitlab_pipeline(
         "pipeline-negative-control.json", ["unit", "--variable", "TOX_VERSION=not-a-version"]
     )

@@ -153,9 +153,29 @@ def test_the_readme_pins_are_the_versions_file():
     assert set(re.findall(r"go.dev/dl/go([\d.]+)\.linux", text)) == {pin("GO_VERSION")}
 
 
-def _prerequisites():
+def _readme_block(tag: str):
     blocks = docblocks.shell_blocks(REPO_ROOT / "README.md")
-    return next(b for b in blocks if "prerequisites" in b.tags)
+    return next(b for b in blocks if tag in b.tags)
+
+
+def _prerequisites():
+    return _readme_block("prerequisites")
+
+
+def _hash_checked_tox_args(text: str) -> list[str]:
+    """The pip arguments a pipx install of tox passes; they must check the tox lock's hashes."""
+    return re.findall(r'pipx install [^\n]*?--pip-args="([^"]*)"', text.replace("\\\n", " "))
+
+
+def test_tox_is_installed_against_its_lock_with_hashes():
+    """The README, .ci/run and the pipeline's jobs install tox hash-checked by
+    versions/locks/tox.txt; a plain `pipx install tox==...` (no hashes) fails this."""
+    wanted = "--require-hashes --constraint versions/locks/tox.txt"
+    assert _hash_checked_tox_args(_readme_block("tox").text) == [wanted]
+    assert _hash_checked_tox_args("pipx install tox==4.67.15\n") == []
+    pipeline = (REPO_ROOT / ".gitlab-ci.yml").read_text()
+    assert "pip install --quiet --require-hashes -r versions/locks/tox.txt" in pipeline
+    assert not re.findall(r"pip install [^\n]*tox==", pipeline)
 
 
 def _apt_packages(block: str) -> set[str]:
@@ -199,6 +219,7 @@ def test_ci_installs_the_way_the_readme_says():
     declared = set(names(["host", "e2e", "buildkit"]))
     assert set(packages.split()) - {"ca-certificates"} <= declared, declared
     assert "pipx install" in ci and "kindlab.packages --missing buildkit" in ci
+    assert _hash_checked_tox_args(ci) == _hash_checked_tox_args(_readme_block("tox").text)
     commands = [line for line in ci.splitlines() if not line.lstrip().startswith("#")]
     assert not [line for line in commands if re.search(r"\bpip3? install", line)]
 
