@@ -6,9 +6,10 @@ job creates it (an app an earlier tier left there, the labs' in `tox -m ci`, is 
 Each release is a commit of a throwaway repository holding this checkout's files, so
 $CI_COMMIT_SHA, and with it $APP_IMAGE, differs per release, as in GitLab.
 
-One change to the production overlay there: its CPU request per pod, 500m, becomes 100m. A kind
-node offers the scheduler the host's CPUs (2 here), the control plane and add-ons ask for 1.2 of
-them, so 5 pods and a rollout's sixth must fit in the remaining 0.8 (PRODUCTION_SIZING). Two
+Two changes to the production overlay there: its CPU request per pod, 500m, becomes 100m, and
+its autoscaler's ceiling, 20 pods, becomes 7. A kind node offers the scheduler the host's CPUs (2
+here), the control plane and add-ons ask for 1.2 of them, so the pods and a rollout's surge pod
+must fit in the remaining 0.8 (PRODUCTION_SIZING): 8 pods of 100m at most. Two
 worker nodes would fit the committed requests, but each node holds its own copy of every add-on
 image, which the disk of a shared CI machine did not have room for.
 
@@ -22,6 +23,11 @@ image, which the disk of a shared CI machine did not have room for.
   until the stuck pod is gone, every request is answered by the previous release.
 - Negative control: the same bad tag with the rollback lines taken out of the job leaves the
   Deployment on the bad image, and the rollback check says so.
+- A deploy under load that the autoscaler answered (4 req/s of GET /work?cpu_ms=100: 0.4 cores
+  against the 5 pods' 0.5 requested, over the HPA's 70 % target) keeps the replicas the autoscaler
+  chose: the production overlay leaves the count to the HPA. Negative control: what a deploy of an
+  overlay with `replicas: 5` writes (the mistake the overlay once had: the Deployment's count set
+  to 5 under that load) is reported by the same check.
 
 Figures (job times, traffic) go to reports/deploy-report.json, charted in deploy-report.html.
 """
@@ -34,6 +40,7 @@ import subprocess
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -56,14 +63,20 @@ from kindlab.testing.report import RunReport
 
 REPORT = REPO_ROOT / "reports" / "deploy-report.json"
 # Appended to the production overlay's patches in the throwaway repository (see the docstring).
-PRODUCTION_SIZING = {
-    "target": {"kind": "Deployment", "name": APP_NAME},
-    "patch": (
-        "- op: replace\n"
-        "  path: /spec/template/spec/containers/0/resources/requests/cpu\n"
-        "  value: 100m\n"
-    ),
-}
+PRODUCTION_SIZING = (
+    {
+        "target": {"kind": "Deployment", "name": APP_NAME},
+        "patch": (
+            "- op: replace\n"
+            "  path: /spec/template/spec/containers/0/resources/requests/cpu\n"
+            "  value: 100m\n"
+        ),
+    },
+    {
+        "target": {"kind": "HorizontalPodAutoscaler", "name": APP_NAME},
+        "patch": "- op: replace\n  path: /spec/maxReplicas\n  value: 7\n",
+    },
+)
 PRODUCTION_KUSTOMIZATION = "k8s/overlays/production/kustomization.yaml"
 # Half e2e's rate: with a fifth of production's CPU request, e2e's 200 req/s put the pods at 60 %
 # of it (70 % scales out), and the autoscaler went to 7 pods during the bad tag's deploy. At this
@@ -80,6 +93,17 @@ VERSION_SAMPLE = 50
 BASELINE_SECONDS = 3
 SETTLE_SECONDS = 180
 ROLLBACK_START = 'echo "rollout of $APP_IMAGE failed: rolling back"'
+# The autoscaled deploy: load the HPA answers, under the production edge's limit of 5 requests/s
+# per client on /work (k8s/addons/traefik/dynamic.yaml): 4/s x 100 ms = 0.4 cores of CPU against
+# the 5 pods' 0.5 requested, over the HPA's 70 % target.
+WORK_RATE, WORK = 4.0, "/work?cpu_ms=100"
+SCALED_REPLICAS = 6
+SCALE_OUT_SECONDS = 300
+AUTOSCALED_TAG = "v1.3.0"
+# What an overlay that pins the count (the production overlay once did) writes at each deploy.
+PINNED_REPLICAS = 5
+# The replica observer samples once a second.
+PINNED_OBSERVED_SECONDS = 3
 
 
 # --- the cluster playing production ------------------------------------------------------------
@@ -130,7 +154,7 @@ class WorkTree:
     def size_production_for_this_machine(self) -> None:
         overlay = self.path / PRODUCTION_KUSTOMIZATION
         kustomization = yaml.safe_load(overlay.read_text())
-        kustomization["patches"].append(PRODUCTION_SIZING)
+        kustomization["patches"].extend(PRODUCTION_SIZING)
         overlay.write_text(yaml.safe_dump(kustomization, sort_keys=False))
 
     def git(self, *args: str) -> str:
@@ -241,6 +265,13 @@ def wait_settled(cluster: Cluster) -> None:
     wait.wait_for(settled, "the app to settle", SETTLE_SECONDS)
 
 
+def replicas_lowered(observed: list[tuple[float, int]], since: float, floor: int) -> list[str]:
+    """When, from `since` (Unix time) on, the Deployment asked for fewer than `floor` pods."""
+    return [
+        f"{value} at +{t - since:.0f} s" for t, value in observed if t >= since and value < floor
+    ]
+
+
 def without_rollback(pipeline: str) -> str:
     """.gitlab-ci.yml with the deploy job's undo taken out: a failed rollout still fails it."""
     lines = pipeline.splitlines(keepends=True)
@@ -316,6 +347,46 @@ def test_rollback_check_fails_when_the_job_does_not_undo(
         wait_settled(cluster)
     assert not bad.result.passed
     assert any(f"the Deployment runs {bad.image}" in p for p in problems), problems
+
+
+def test_a_deploy_under_autoscaled_load_keeps_the_autoscalers_replicas(
+    good_release, bringup, job_runner, cluster, work_tree, ingress, run_report
+):
+    """The HPA scales out under CPU load; a release shipped then keeps its count. Negative
+    control: what a deploy of an overlay with `replicas: 5` writes (the Deployment's count, 5)
+    is caught by the same check."""
+    assert good_release.result.passed, "needs a first release"
+    wait_settled(cluster)
+    kube, samples = cluster.kube, []
+    started = time.monotonic()
+    observe = partial(appops.replicas, kube)
+    with traffic(ingress, rate=WORK_RATE, path=WORK, observe=observe) as load:
+        wait.wait_for(
+            autoscaling.scaled_out(kube, SCALED_REPLICAS, samples, started),
+            f"the autoscaler to scale to {SCALED_REPLICAS}",
+            SCALE_OUT_SECONDS,
+        )
+        chosen = appops.replicas(kube)
+        kept_from = time.time()
+        work_tree.commit(f"release {AUTOSCALED_TAG}")
+        release = Release(AUTOSCALED_TAG, bringup.app_image(), work_tree.path)
+        kept = ship(job_runner, cluster, work_tree, release, run_report, "deploy_autoscaled")
+        lowered = replicas_lowered(load.observed, kept_from, chosen)
+        pinned_from = time.time()
+        kube.apps.patch_namespaced_deployment(
+            APP_NAME, APP_NAMESPACE, {"spec": {"replicas": PINNED_REPLICAS}}
+        )
+        time.sleep(PINNED_OBSERVED_SECONDS)
+        lowered_by_pin = replicas_lowered(load.observed, pinned_from, chosen)
+    run_report.record_traffic(
+        "deploy_under_autoscaled_load", load, load=f"{WORK_RATE:.0f}/s x GET {WORK}",
+        replicas_chosen=chosen, lowered_by_the_deploy=lowered, lowered_by_pinning=lowered_by_pin,
+    )  # fmt: skip
+    assert kept.result.passed, kept.result.log(production.JOB)[-3000:]
+    assert deployment_release(cluster)[1] == AUTOSCALED_TAG
+    assert lowered == [], f"the deploy took the autoscaler's {chosen} pods down: {lowered}"
+    assert lowered_by_pin, f"replicas: 5 left the {chosen} pods alone: the check sees nothing"
+    assert not load.failed, load.summary()
 
 
 def test_app_image_is_the_registry_image_tagged_with_the_commit(tmp_path):
