@@ -4,14 +4,14 @@ Each suite's root comes from debootstrap (no registry answers here; kindlab/debi
 cached by suite), and the README's block tagged `prerequisites` runs verbatim in it as root
 (sudo is installed first: a stock install has it, minbase does not), then its block tagged `tox`
 in a copy of this checkout (the user's clone, whose tox lock it reads). Then `tox --version` from
-the PATH `pipx ensurepath` gives the next shell, and the README's block tagged `doctor`, verbatim,
+the PATH the next login has (~/.local/bin first), and the README's block tagged `doctor`, verbatim,
 in a copy of this checkout, talking to the host's engine through its socket.
 
 Cost, measured on our 2-core host while other tiers ran (load average 15 to 27): cold 405 s
 (the bookworm root already built by the platform, trixie's debootstrap about 45 s), warm 330 to
 350 s. Warm keeps the roots (kindlab/debian:<suite>), apt's archives and pip's cache per suite
-in the kindlab cache; what remains is apt unpacking docker.io and pipx, and tox making the
-doctor's virtualenv, in each container. It is a tier of its own (`tox -e distro`), which CI
+in the kindlab cache; what remains is apt unpacking docker.io, pip installing tox, and tox making
+the doctor's virtualenv, in each container. It is a tier of its own (`tox -e distro`), which CI
 runs beside the others from the start: it needs no cluster and mostly waits on apt and pip.
 """
 
@@ -37,7 +37,7 @@ SUITES = {"bookworm": "Debian 12", "trixie": "Debian 13"}
 RUN_SECONDS = 1200
 STOCK_SUDO = "apt-get update -qq && apt-get install -y -qq sudo > /dev/null\n"
 NEXT_SHELL = """
-export PATH="$HOME/.local/bin:$PATH"   # the next shell's PATH, after `pipx ensurepath`
+export PATH="$HOME/.local/bin:$PATH"   # the next login's PATH (Debian's ~/.profile)
 tox --version
 cd /kindlab
 """

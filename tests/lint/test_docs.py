@@ -149,7 +149,8 @@ def test_what_up_deploys_is_said_one_way_and_names_every_addon():
 
 def test_the_readme_pins_are_the_versions_file():
     text = (REPO_ROOT / "README.md").read_text()
-    assert re.findall(r"pipx install tox==([\d.]+)", text) == [pin("TOX_VERSION")]
+    flat = " ".join(text.split())
+    assert re.findall(r"tox ([\d.]+) and everything it pulls in", flat) == [pin("TOX_VERSION")]
     assert set(re.findall(r"go.dev/dl/go([\d.]+)\.linux", text)) == {pin("GO_VERSION")}
 
 
@@ -162,17 +163,15 @@ def _prerequisites():
     return _readme_block("prerequisites")
 
 
-def _hash_checked_tox_args(text: str) -> list[str]:
-    """The pip arguments a pipx install of tox passes; they must check the tox lock's hashes."""
-    return re.findall(r'pipx install [^\n]*?--pip-args="([^"]*)"', text.replace("\\\n", " "))
+TOX_FROM_LOCK = "bin/pip install --require-hashes -r versions/locks/tox.txt"
 
 
 def test_tox_is_installed_against_its_lock_with_hashes():
-    """The README, .ci/run and the pipeline's jobs install tox hash-checked by
-    versions/locks/tox.txt; a plain `pipx install tox==...` (no hashes) fails this."""
-    wanted = "--require-hashes --constraint versions/locks/tox.txt"
-    assert _hash_checked_tox_args(_readme_block("tox").text) == [wanted]
-    assert _hash_checked_tox_args("pipx install tox==4.67.15\n") == []
+    """The README, .ci/run and the pipeline's jobs install tox from versions/locks/tox.txt,
+    hash-checked; a plain `pip install tox==...` or `pipx install tox==...` fails this."""
+    readme = _readme_block("tox").text
+    assert TOX_FROM_LOCK in readme and "python3 -m venv" in readme
+    assert not re.search(r"(pipx?|pip3) install [^\n]*tox==", readme)
     pipeline = (REPO_ROOT / ".gitlab-ci.yml").read_text()
     assert "pip install --quiet --require-hashes -r versions/locks/tox.txt" in pipeline
     assert not re.findall(r"pip install [^\n]*tox==", pipeline)
@@ -212,16 +211,19 @@ def test_the_by_hand_page_builds_the_tag_the_kind_overlay_deploys():
 
 
 def test_ci_installs_the_way_the_readme_says():
-    """.ci/run takes the README's packages and tox from pipx; no pip into the system Python."""
+    """.ci/run takes the README's packages and tox from its lock in a virtualenv, as the README
+    does; no pip into the system Python."""
     ci = (REPO_ROOT / ".ci" / "run").read_text()
     block = _prerequisites().text
     packages = re.search(r"apt-get install -y --no-install-recommends ([^\n]+)", block)[1]
     declared = set(names(["host", "e2e", "buildkit"]))
     assert set(packages.split()) - {"ca-certificates"} <= declared, declared
-    assert "pipx install" in ci and "kindlab.packages --missing buildkit" in ci
-    assert _hash_checked_tox_args(ci) == _hash_checked_tox_args(_readme_block("tox").text)
+    assert "kindlab.packages --missing buildkit" in ci
+    assert TOX_FROM_LOCK in ci and "python3 -m venv" in ci
     commands = [line for line in ci.splitlines() if not line.lstrip().startswith("#")]
-    assert not [line for line in commands if re.search(r"\bpip3? install", line)]
+    system_pip = r"(^|\s)(python3? -m )?pip3? install"  # a virtualenv's bin/pip is fine
+    assert not [line for line in commands if re.search(system_pip, line)]
+    assert re.search(system_pip, "  python3 -m pip install tox")
 
 
 KIND_DEPLOYMENT = REPO_ROOT / "k8s" / "overlays" / "kind" / "deployment.yaml"

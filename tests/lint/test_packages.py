@@ -21,6 +21,7 @@ import pytest
 
 from kindlab import packages
 from kindlab.build.airgap import cluster_images
+from kindlab.core.paths import REPO_ROOT
 from kindlab.pipeline import standins
 
 from .test_pipeline import (
@@ -34,6 +35,7 @@ from .test_pipeline import (
 )
 
 E2E_JOB = "e2e"
+TOX_LOCK = REPO_ROOT / "versions" / "locks" / "tox.txt"
 HOST_PURPOSES = ("host", "e2e")
 IMAGES_DIR = cluster_images.IMAGES_DIR
 # `python -m pip ...` is recorded and succeeds (offline); anything else runs the real Python,
@@ -66,6 +68,9 @@ def run_e2e_job(ci: dict[str, Any], workdir: Path) -> tuple[list[list[str]], lis
     """The e2e job's calls of fake tools, offline; a Go toolchain sits in the project cache
     (a fake `go`), as after an earlier job fetched it, so the job's fetch step downloads nothing."""
     install_fakes(workdir / "fake-bin", ("apt-get",))
+    lock = workdir / TOX_LOCK.relative_to(REPO_ROOT)  # the job runs in the checkout
+    lock.parent.mkdir(parents=True)
+    lock.write_text(TOX_LOCK.read_text())
     python = workdir / "fake-bin" / "python"
     python.write_text(FAKE_PYTHON.format(python=sys.executable))
     python.chmod(0o755)
