@@ -4,12 +4,12 @@ pyproject.toml pins only what kindlab imports; what those pull in was whatever P
 day (a fresh image once got another Werkzeug than the host). Each lock (versions/locks/) is
 made by `uv pip compile --generate-hashes` from pyproject.toml and pip installs it in hash-
 checking mode: the image (Dockerfile, `app`) and each tox environment (tox.ini's `deps`). tox
-itself, pinned in versions/versions.env, has a lock of its own (`tox`) that pipx installs as
-hash-checked constraints (`--pip-args="--require-hashes --constraint ..."`), as the README tells
-a newcomer and .ci/run does; the pipeline's jobs give pip the same. pipx's own shared pip comes
-from PyPI unchecked (pipx has no hash mode for it). A lock records a digest of the pins it was
-made from, so a lint test can say, offline, that a changed pin left it stale; `kindlab lock`
-remakes them all with the uv pinned in pyproject.toml's `lock` extra.
+itself, pinned in versions/versions.env, has a lock of its own (`tox`), which pip installs the
+same way into a virtualenv of tox's own (README, .ci/run) and into the pipeline's jobs. (pipx has
+no hash mode, and on Debian 13 its --pip-args also reach the upgrade of its own pip.) A lock
+records a digest of the pins it was made from, so a lint test can say, offline, that a changed
+pin left it stale; `kindlab lock` remakes them all with the uv pinned in pyproject.toml's `lock`
+extra.
 """
 
 from __future__ import annotations
