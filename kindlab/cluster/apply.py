@@ -12,8 +12,9 @@ import json
 from pathlib import Path
 
 import yaml
-from kubernetes.dynamic.exceptions import ConflictError, NotFoundError
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_random
+from kubernetes.dynamic.exceptions import ConflictError, NotFoundError, UnprocessibleEntityError
+from kubernetes.dynamic.resource import Resource
+from tenacity import retry, retry_if_exception_type, stop_after_delay, wait_random
 
 from kindlab.cluster.kube import Kube
 
@@ -58,31 +59,38 @@ def replace_objects(kube: Kube, objects: list[dict]) -> None:
         _replace(kube, obj)
 
 
-@retry(
-    retry=retry_if_exception_type(ConflictError),
-    stop=stop_after_attempt(10),
-    wait=wait_random(0.05, 0.5),
-    reraise=True,
-)
 def _replace(kube: Kube, obj: dict) -> None:
-    """A PUT carries the resourceVersion it read; controllers write status (the autoscaler
-    every sync, a Deployment all through a rollout) between the read and the PUT, and the API
-    answers 409. Read again and retry, as client-go's RetryOnConflict does."""
+    """A PUT without resourceVersion: the committed object wins over whatever was written
+    meanwhile, which is what a reset means. A read-then-PUT loses to a busy writer (the
+    autoscaler's status every sync, a Deployment's through a rollout) with 409 Conflict, and
+    kept losing ten retries in a row in CI (stop 13's labs tier). A Service's allocated
+    clusterIP is kept by the API itself. Kinds whose status needs ordered writes
+    (PodDisruptionBudget) refuse such a PUT; those are read first."""
     resource = kube.dynamic.resources.get(api_version=obj["apiVersion"], kind=obj["kind"])
     meta = obj["metadata"]
     namespace = meta.get("namespace") if resource.namespaced else None
     try:
-        live = resource.get(name=meta["name"], namespace=namespace)
+        resource.replace(body=obj, namespace=namespace)
     except NotFoundError:
         resource.create(body=obj, namespace=namespace)
-        return
+    except UnprocessibleEntityError as refused:
+        if "resourceVersion" not in str(refused.body):
+            raise
+        _replace_read_version(resource, obj, namespace)
+
+
+@retry(
+    retry=retry_if_exception_type(ConflictError),
+    stop=stop_after_delay(120),
+    wait=wait_random(0.05, 0.5),
+    reraise=True,
+)
+def _replace_read_version(resource: Resource, obj: dict, namespace: str | None) -> None:
+    """The PUT carries the resourceVersion just read; on 409 read again, as client-go's
+    RetryOnConflict does."""
+    live = resource.get(name=obj["metadata"]["name"], namespace=namespace)
     body = json.loads(json.dumps(obj))
     body["metadata"]["resourceVersion"] = live.metadata.resourceVersion
-    if obj["kind"] == "Service":
-        # Allocated once, immutable: carried over from the live object.
-        for key in ("clusterIP", "clusterIPs"):
-            if live.spec[key]:
-                body["spec"][key] = live.spec[key]
     resource.replace(body=body, namespace=namespace)
 
 
