@@ -34,6 +34,7 @@ from kindlab.core.paths import REPO_ROOT
 from kindlab.core.process import run
 from kindlab.core.versions import pins
 from kindlab.drills import appops
+from kindlab.host import cpuweight
 from kindlab.load.charts import write_html
 from kindlab.testing.gates import require_docker
 from kindlab.testing.report import RunReport
@@ -111,6 +112,8 @@ def cluster(
     pytestconfig: pytest.Config, bringup: BringUp, run_report: RunReport
 ) -> Iterator[Cluster]:
     made = bringup.cluster()
+    if cpuweight.yielding():
+        cpuweight.give_way(made.nodes())
     platform = made.platform
     run_report.record(
         "cluster",
