@@ -56,6 +56,7 @@ from kindlab.cluster.names import APP_CONTAINER, APP_NAME, APP_NAMESPACE
 from kindlab.core import wait
 from kindlab.core.paths import REPO_ROOT
 from kindlab.drills import appops, autoscaling
+from kindlab.host import cpuweight
 from kindlab.load.traffic import VERSION_HEADER, traffic
 from kindlab.pipeline import production, runner
 from kindlab.pipeline.production import Release
@@ -207,6 +208,7 @@ def production_cluster(cluster: Cluster, endpoints: Endpoints) -> Cluster:
     self-test's cluster plays it (tox.ini: no second cluster made beside the e2e job's traffic),
     so whatever the labs left of the app goes first."""
     appops.remove_app(cluster.kube)
+    cpuweight.give_way_if_told(cluster.nodes())
     return cluster
 
 
