@@ -9,8 +9,9 @@ of 10,197 at 5 s while lab 6 recreated its pods; Traefik's own readiness probe t
 A tier run with KINDLAB_YIELD_CPU=1 gives way: its cluster's node containers get a quarter of
 Docker's default CPU weight (cgroup cpu.shares 256 of 1024), and its own processes (pytest,
 kubectl, vegeta, the docker CLI) run at nice 10. Weights only matter when the CPU is short:
-alone, nothing is slower. The machine's work is the same, so the run as a whole is not
-longer; the measured tier just gets its CPU first.
+alone, nothing is slower. Beside the e2e job the labs tier does get slower, and weights alone
+did not keep pod churn away from the e2e job's traffic (s14c); the lab self-tests hold the load
+slot while they replace pods for that (labs/tests/test_labs.py).
 """
 
 from __future__ import annotations
